@@ -1,0 +1,1 @@
+//! Clustering on candle tensors for `pipeline`.

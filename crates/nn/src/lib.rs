@@ -1,0 +1,1 @@
+//! Networks and training on candle for `pipeline`.
