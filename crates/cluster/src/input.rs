@@ -1,0 +1,37 @@
+//! Validation shared by every entry point: a finite `n × d` matrix, as `f32`.
+
+use candle_core::{DType, Tensor, D};
+
+use crate::error::ClusterError;
+use crate::step::with_cpu_slice;
+
+/// Checks that `x` is a non-empty matrix of finite values and returns it as contiguous `f32`.
+pub(crate) fn finite_matrix(what: &'static str, x: &Tensor) -> Result<Tensor, ClusterError> {
+    let (n, d) = x
+        .dims2()
+        .map_err(|_| ClusterError::invalid(what, format!("expected an n × d matrix, got shape {:?}", x.dims())))?;
+    if n == 0 || d == 0 {
+        return Err(ClusterError::invalid(what, format!("empty matrix ({n} × {d})")));
+    }
+    if !x.dtype().is_float() {
+        return Err(ClusterError::invalid(what, format!("expected floating-point data, got {:?}", x.dtype())));
+    }
+    let x = x.to_dtype(DType::F32)?.contiguous()?;
+    let bad_row = match with_cpu_slice(&x, |s| s.iter().position(|v| !v.is_finite()).map(|i| i / d))? {
+        Some(found) => found,
+        None => {
+            // x − x is 0 for finite values and NaN for NaN or ±inf, so one reduction finds them.
+            let zero_or_nan = (&x - &x)?;
+            if zero_or_nan.sum_all()?.to_scalar::<f32>()?.is_finite() {
+                None
+            } else {
+                let per_row: Vec<f32> = zero_or_nan.sum(D::Minus1)?.to_vec1()?;
+                per_row.iter().position(|v| !v.is_finite())
+            }
+        }
+    };
+    match bad_row {
+        Some(row) => Err(ClusterError::NonFinite { what, row }),
+        None => Ok(x),
+    }
+}
