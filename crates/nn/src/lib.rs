@@ -7,6 +7,7 @@
 //! - [`optim`]: SGD, Adam, AdamW and learning-rate schedules, with their user-facing options.
 //! - [`batch`]: u8 images → normalised batches; the seeded epoch order.
 //! - [`train`] and [`curve`]: the shared step (NaN guard, schedule, progress) and the loss curve.
+//! - [`loss`]: numerically stable BCE on logits, cross-entropy, MSE.
 //! - [`checkpoint`]: variables to and from safetensors.
 //! - [`params`]: reading an embedded option struct out of a method's `with:` map.
 
@@ -17,7 +18,9 @@ pub mod curve;
 pub mod device;
 mod error;
 pub mod init;
+mod kernels;
 pub mod layers;
+pub mod loss;
 pub mod ops;
 pub mod optim;
 pub mod params;
