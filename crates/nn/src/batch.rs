@@ -28,10 +28,10 @@ pub fn images_to_tensor(
         return Err(NnError::invalid(format!("item shape must be [C, H, W] or [T, C, H, W], got {item_dims:?}")));
     }
     let item_len: usize = item_dims.iter().product();
-    let items = if item_len == 0 { 0 } else { bytes.len() / item_len };
-    if item_len == 0 || bytes.len() % item_len != 0 {
-        return Err(NnError::invalid(format!("{} bytes do not hold whole items of shape {item_dims:?}", bytes.len())));
-    }
+    let items = match bytes.len().checked_div(item_len) {
+        Some(items) if bytes.len().is_multiple_of(item_len) => items,
+        _ => return Err(NnError::invalid(format!("{} bytes do not hold whole items of shape {item_dims:?}", bytes.len()))),
+    };
     if let Some(&bad) = indices.iter().find(|&&i| i >= items) {
         return Err(NnError::invalid(format!("item index {bad} out of range: the storage holds {items} items")));
     }
@@ -48,7 +48,7 @@ pub fn images_to_tensor(
                     std.len()
                 )));
             }
-            if let Some(s) = std.iter().find(|&&s| !(s > 0.0) || !s.is_finite()) {
+            if let Some(s) = std.iter().find(|&&s| s.is_nan() || s <= 0.0 || s.is_infinite()) {
                 return Err(NnError::invalid(format!("normalisation std {s} must be positive")));
             }
             (std.iter().map(|s| 1.0 / (255.0 * s)).collect(), mean.iter().zip(std).map(|(m, s)| -m / s).collect())

@@ -6,6 +6,7 @@
 //! - [`arch`]: encoders with named layers, mirroring decoders and linear heads, chosen by name.
 //! - [`optim`]: SGD, Adam, AdamW and learning-rate schedules, with their user-facing options.
 //! - [`batch`]: u8 images → normalised batches; the seeded epoch order.
+//! - [`extract`]: an encoder's features over a whole image set, batch by batch.
 //! - [`train`] and [`curve`]: the shared step (NaN guard, schedule, progress) and the loss curve.
 //! - [`loss`]: numerically stable BCE on logits, cross-entropy, MSE.
 //! - [`checkpoint`]: variables to and from safetensors.
@@ -17,6 +18,7 @@ pub mod checkpoint;
 pub mod curve;
 pub mod device;
 mod error;
+pub mod extract;
 pub mod init;
 mod kernels;
 pub mod layers;

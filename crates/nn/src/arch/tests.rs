@@ -20,9 +20,12 @@ fn input(spec: &ArchSpec, n: usize) -> Tensor {
     Tensor::from_vec(v, (n, c, h, w), &Device::Cpu).unwrap()
 }
 
+/// (architecture, channels, side, [(layer, feature size)]).
+type Case = (&'static str, usize, usize, &'static [(&'static str, usize)]);
+
 #[test]
 fn documented_feature_sizes() {
-    let cases: &[(&str, usize, usize, &[(&str, usize)])] = &[
+    let cases: &[Case] = &[
         ("mlp", 1, 28, &[("fc1", 512), ("fc2", 256)]),
         ("convnet", 1, 28, &[("conv1", 32 * 14 * 14), ("conv2", 64 * 7 * 7), ("conv3", 128 * 3 * 3), ("fc", 128)]),
         ("convnet", 3, 28, &[("conv1", 32 * 14 * 14), ("conv2", 64 * 7 * 7), ("conv3", 1152), ("fc", 128)]),
