@@ -1,0 +1,167 @@
+//! `moving-digits`: the stochastic moving digits videos of SVG (Denton & Fergus, "Stochastic Video
+//! Generation with a Learned Prior", ICML 2018): 32×32 digits move on a 64×64 canvas and, on
+//! reaching a wall, bounce off it with a newly drawn random velocity.
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::generate::generate_split;
+use crate::rng::Purpose;
+use crate::sources::synth_digits::draw_digit;
+use crate::subset::finish;
+use crate::{DataError, Dataset, Layout, Split};
+
+/// Side of the square frames.
+pub const CANVAS: usize = 64;
+/// Side of a digit's square patch; 28×28 digits are padded by 2 pixels on each side.
+pub const DIGIT: usize = 32;
+/// Largest speed along each axis, in pixels per frame.
+pub const MAX_SPEED: i32 = 4;
+
+pipeline_params::params! {
+    /// Stochastic moving digits video (SVG): 64×64 grayscale frames, no labels.
+    pub struct MovingDigitsParams {
+        /// Number of training sequences.
+        train: usize = 2000, range(1, 1000000);
+        /// Number of test sequences.
+        test: usize = 200, range(1, 1000000);
+        /// Frames per sequence.
+        frames: usize = 20, range(2, 1000);
+        /// Digits per sequence.
+        digits: usize = 2, range(1, 2);
+    }
+}
+
+/// Where the digits come from: drawn by `synth-digits`, or a given digit dataset's items (its
+/// train split feeds the train sequences, its test split the test sequences).
+enum Digits<'a> {
+    Synth,
+    Given { train: &'a Split, test: &'a Split, layout: Layout },
+}
+
+/// Generates moving-digits sequences (layout NTCHW with T = `frames`, C = 1). `digits` may supply
+/// the digit images (1-channel 28×28 or 32×32, e.g. a loaded MNIST); otherwise they are drawn
+/// like `synth-digits`.
+pub fn moving_digits(p: &MovingDigitsParams, seed: u64, digits: Option<&Dataset>) -> Result<Dataset, DataError> {
+    let source = match digits {
+        None => Digits::Synth,
+        Some(d) => {
+            let l = d.layout;
+            if l.frames != 1 || l.channels != 1 || !((l.height, l.width) == (28, 28) || (l.height, l.width) == (DIGIT, DIGIT)) {
+                return Err(DataError::Invalid(format!(
+                    "moving-digits needs 1-channel 28×28 or 32×32 still digit images, but `{}` has {} frame(s) of {}×{}×{}",
+                    d.source, l.frames, l.channels, l.height, l.width
+                )));
+            }
+            for (name, s) in [("train", &d.train), ("test", &d.test)] {
+                if s.len == 0 {
+                    return Err(DataError::Invalid(format!("moving-digits: the {name} split of `{}` has no digits", d.source)));
+                }
+            }
+            Digits::Given { train: &d.train, test: &d.test, layout: l }
+        }
+    };
+    let layout = Layout { frames: p.frames, channels: 1, height: CANVAS, width: CANVAS };
+    let split = |n, purpose| {
+        generate_split("moving-digits", n, layout.item_len(), seed, purpose, |rng, item| {
+            let patches: Vec<Vec<u8>> = (0..p.digits).map(|_| source.patch(rng, purpose)).collect();
+            for patch in &patches {
+                let path = trajectory(rng, p.frames, (CANVAS - DIGIT) as i32);
+                for (t, step) in path.iter().enumerate() {
+                    paste_saturating(&mut item[t * CANVAS * CANVAS..][..CANVAS * CANVAS], patch, step.x as usize, step.y as usize);
+                }
+            }
+            None
+        })
+    };
+    let (train, test) = (split(p.train, Purpose::Train)?, split(p.test, Purpose::Test)?);
+    finish("moving-digits", layout, Vec::new(), train, test, None, seed)
+}
+
+impl Digits<'_> {
+    /// One digit as a 32×32 patch.
+    fn patch(&self, rng: &mut ChaCha8Rng, purpose: Purpose) -> Vec<u8> {
+        match self {
+            Digits::Synth => {
+                let mut d = vec![0u8; 28 * 28];
+                // No pixel noise: a noisy square would move with the digit and give it away.
+                draw_digit(rng.random_range(0..10), rng, 28, 1.0, 0.0, &mut d);
+                pad_to_patch(&d, 28)
+            }
+            Digits::Given { train, test, layout } => {
+                let s = if purpose == Purpose::Test { test } else { train };
+                pad_to_patch(s.item(rng.random_range(0..s.len), layout), layout.height)
+            }
+        }
+    }
+}
+
+/// Centres a `side`×`side` digit in a 32×32 patch.
+fn pad_to_patch(digit: &[u8], side: usize) -> Vec<u8> {
+    let mut patch = vec![0u8; DIGIT * DIGIT];
+    let o = (DIGIT - side) / 2;
+    for y in 0..side {
+        patch[(y + o) * DIGIT + o..][..side].copy_from_slice(&digit[y * side..][..side]);
+    }
+    patch
+}
+
+/// Adds the patch at (x, y) into the frame; overlapping digits add and clip at full intensity.
+fn paste_saturating(frame: &mut [u8], patch: &[u8], x: usize, y: usize) {
+    for r in 0..DIGIT {
+        let row = &mut frame[(y + r) * CANVAS + x..][..DIGIT];
+        for (f, &v) in row.iter_mut().zip(&patch[r * DIGIT..][..DIGIT]) {
+            *f = f.saturating_add(v);
+        }
+    }
+}
+
+/// A digit's position (top-left corner) in one frame and the velocity it moves on with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub x: i32,
+    pub y: i32,
+    pub dx: i32,
+    pub dy: i32,
+}
+
+/// One digit's path over `frames` frames, positions in `0..=limit` on both axes. The start and
+/// the first velocity (each component in −4..4) are uniform. Each frame, a position past a wall
+/// is clamped onto it and a new velocity drawn: the component normal to that wall 1..4 away from
+/// it, the other −4..4 (unless that axis hit a wall too, at a corner, where both point away).
+pub fn trajectory(rng: &mut impl Rng, frames: usize, limit: i32) -> Vec<Step> {
+    let mut s = Step {
+        x: rng.random_range(0..=limit),
+        y: rng.random_range(0..=limit),
+        dx: rng.random_range(-MAX_SPEED..=MAX_SPEED),
+        dy: rng.random_range(-MAX_SPEED..=MAX_SPEED),
+    };
+    let mut path = Vec::with_capacity(frames);
+    for _ in 0..frames {
+        let hit_y = bounce(&mut s.y, &mut s.dy, limit, rng);
+        if hit_y {
+            s.dx = rng.random_range(-MAX_SPEED..=MAX_SPEED);
+        }
+        if bounce(&mut s.x, &mut s.dx, limit, rng) && !hit_y {
+            s.dy = rng.random_range(-MAX_SPEED..=MAX_SPEED);
+        }
+        path.push(s);
+        s.x += s.dx;
+        s.y += s.dy;
+    }
+    path
+}
+
+/// Clamps `pos` into `0..=limit`; when it was outside, draws a velocity pointing back inside.
+fn bounce(pos: &mut i32, vel: &mut i32, limit: i32, rng: &mut impl Rng) -> bool {
+    if *pos < 0 {
+        *pos = 0;
+        *vel = rng.random_range(1..=MAX_SPEED);
+    } else if *pos > limit {
+        *pos = limit;
+        *vel = -rng.random_range(1..=MAX_SPEED);
+    } else {
+        return false;
+    }
+    true
+}

@@ -1,0 +1,250 @@
+//! The built-in generators: determinism, labels, the moving-digits bounce rule, low-shot,
+//! previews and the artifact round trip.
+
+use pipeline_data::*;
+use rand::SeedableRng;
+
+fn synth(train: usize, test: usize, seed: u64) -> Dataset {
+    synth_digits(&SynthDigitsParams { train, test, ..Default::default() }, seed).unwrap()
+}
+
+fn shapes(train: usize, test: usize, seed: u64) -> Dataset {
+    color_shapes(&ColorShapesParams { train, test, ..Default::default() }, seed).unwrap()
+}
+
+fn video(train: usize, digits: usize, seed: u64) -> Dataset {
+    moving_digits(&MovingDigitsParams { train, test: 3, frames: 12, digits }, seed, None).unwrap()
+}
+
+#[test]
+fn generators_are_deterministic_by_seed() {
+    for make in [|s| synth(60, 20, s), |s| shapes(60, 20, s), |s| video(6, 2, s)] {
+        let (a, b, c) = (make(3), make(3), make(4));
+        assert_eq!(a, b, "{}: same seed, same bytes", a.source);
+        assert_ne!(a.train.images, c.train.images, "{}: another seed, other bytes", a.source);
+        assert_ne!(a.test.images, c.test.images, "{}", a.source);
+        assert_ne!(a.train.images[..a.test.images.len()], a.test.images[..], "{}: test differs from train", a.source);
+    }
+}
+
+#[test]
+fn the_test_split_does_not_depend_on_the_train_count() {
+    assert_eq!(synth(10, 20, 1).test, synth(50, 20, 1).test);
+    assert_eq!(shapes(10, 20, 1).test, shapes(50, 20, 1).test);
+    // And the first train items do not depend on how many follow.
+    assert_eq!(synth(10, 5, 1).train.images[..], synth(50, 5, 1).train.images[..10 * 784]);
+}
+
+#[test]
+fn synth_digits_has_every_class_ink_and_a_dark_background() {
+    let d = synth(500, 10, 0);
+    assert_eq!(d.layout, Layout::image(1, 28, 28));
+    assert_eq!(d.classes, classes::DIGITS);
+    let labels = d.train.labels.as_ref().unwrap();
+    for c in 0..10 {
+        let n = labels.iter().filter(|&&l| l == c).count();
+        assert!((25..=80).contains(&n), "class {c}: {n} of 500");
+    }
+    for i in 0..d.train.len {
+        let item = d.train.item(i, &d.layout);
+        let ink = item.iter().filter(|&&v| v > 128).count();
+        // A digit covers roughly 10-30% of MNIST's 784 pixels; the border rows stay dark.
+        assert!((30..=320).contains(&ink), "item {i}: {ink} bright pixels");
+        assert!(item[..28].iter().all(|&v| v < 128), "item {i}: ink on the top row");
+    }
+    // MNIST-like statistics: mostly background.
+    assert!(d.mean[0] > 0.05 && d.mean[0] < 0.3, "{:?}", d.mean);
+}
+
+#[test]
+fn synth_digits_size_and_warp_parameters() {
+    let d = synth_digits(&SynthDigitsParams { train: 20, test: 5, size: 40, warp: 0.0, noise: 0.0, low_shot: None }, 0).unwrap();
+    assert_eq!(d.layout, Layout::image(1, 40, 40));
+    assert_eq!(d.train.images.len(), 20 * 1600);
+    // Without noise the background is exactly black.
+    assert!(d.train.images.iter().filter(|&&v| v == 0).count() > 20 * 1600 / 2);
+}
+
+#[test]
+fn color_shapes_are_rgb_with_all_classes() {
+    let d = shapes(400, 10, 0);
+    assert_eq!(d.layout, Layout::image(3, 32, 32));
+    assert_eq!(d.classes.len(), 8);
+    assert_eq!(d.classes[0], "circle");
+    let labels = d.train.labels.as_ref().unwrap();
+    for c in 0..8 {
+        assert!(labels.iter().filter(|&&l| l == c).count() >= 25, "class {c}");
+    }
+    assert_eq!(d.mean.len(), 3);
+    // Images are in colour: the channels of an item are not all equal.
+    let item = d.train.item(0, &d.layout);
+    assert_ne!(item[..1024], item[1024..2048]);
+    let plain = color_shapes(&ColorShapesParams { train: 5, test: 5, background: "plain".into(), ..Default::default() }, 0).unwrap();
+    // A plain background: the four corners of each image share one colour (up to the pixel noise).
+    for i in 0..5 {
+        let item = plain.train.item(i, &plain.layout);
+        let red = [item[0], item[31], item[31 * 32], item[1023]];
+        let (lo, hi) = (red.iter().min().unwrap(), red.iter().max().unwrap());
+        assert!(hi - lo <= 16, "item {i}: corners {red:?}");
+    }
+}
+
+#[test]
+fn low_shot_gives_exactly_n_per_class() {
+    let d = synth_digits(&SynthDigitsParams { train: 600, test: 50, low_shot: Some(7), ..Default::default() }, 2).unwrap();
+    assert_eq!(d.train.len, 70);
+    let labels = d.train.labels.as_ref().unwrap();
+    for c in 0..10 {
+        assert_eq!(labels.iter().filter(|&&l| l == c).count(), 7, "class {c}");
+    }
+    assert_eq!(d.test.len, 50);
+    let full = synth(600, 50, 2);
+    // The subset is made of items of the full set, and the statistics are those of the subset.
+    assert!((0..d.train.len).all(|k| (0..600).any(|i| full.train.item(i, &full.layout) == d.train.item(k, &d.layout))));
+    assert_ne!(d.mean, full.mean);
+}
+
+#[test]
+fn trajectories_obey_the_bounce_rule() {
+    let limit = 32;
+    let mut bounces = 0;
+    for seed in 0..300 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let path = trajectory(&mut rng, 40, limit);
+        assert_eq!(path.len(), 40);
+        for (t, s) in path.iter().enumerate() {
+            assert!((0..=limit).contains(&s.x) && (0..=limit).contains(&s.y), "seed {seed} t {t}: {s:?}");
+            assert!((-4..=4).contains(&s.dx) && (-4..=4).contains(&s.dy), "seed {seed} t {t}: {s:?}");
+            if t == 0 {
+                continue;
+            }
+            let p = path[t - 1];
+            let (nx, ny) = (p.x + p.dx, p.y + p.dy);
+            let hit_x = !(0..=limit).contains(&nx);
+            let hit_y = !(0..=limit).contains(&ny);
+            for (hit, next, pos, vel, prev_vel) in [(hit_x, nx, s.x, s.dx, p.dx), (hit_y, ny, s.y, s.dy, p.dy)] {
+                if hit {
+                    bounces += 1;
+                    // Clamped onto the wall, and moving away from it at 1..4 px per frame.
+                    if next < 0 {
+                        assert!(pos == 0 && (1..=4).contains(&vel), "seed {seed} t {t}: {s:?}");
+                    } else {
+                        assert!(pos == limit && (-4..=-1).contains(&vel), "seed {seed} t {t}: {s:?}");
+                    }
+                } else {
+                    assert_eq!(pos, next, "seed {seed} t {t}: moves by its velocity");
+                    if !hit_x && !hit_y {
+                        assert_eq!(vel, prev_vel, "seed {seed} t {t}: velocity only changes at a wall");
+                    }
+                }
+            }
+        }
+    }
+    assert!(bounces > 300, "the paths do reach the walls ({bounces} bounces)");
+}
+
+#[test]
+fn a_single_moving_digit_is_translated_between_frames() {
+    let d = video(5, 1, 9);
+    assert_eq!(d.layout, Layout { frames: 12, channels: 1, height: 64, width: 64 });
+    assert!(d.classes.is_empty() && d.train.labels.is_none());
+    for i in 0..d.train.len {
+        let item = d.train.item(i, &d.layout);
+        let frames: Vec<&[u8]> = item.chunks(64 * 64).collect();
+        let mass = |f: &[u8]| f.iter().map(|&v| v as u64).sum::<u64>();
+        let centroid = |f: &[u8]| {
+            let m = mass(f) as f64;
+            let (sx, sy) = f.iter().enumerate().fold((0.0, 0.0), |(sx, sy), (k, &v)| (sx + (k % 64) as f64 * v as f64, sy + (k / 64) as f64 * v as f64));
+            (sx / m, sy / m)
+        };
+        // Each frame shows the same digit, whole (same total ink), shifted by at most 4 px per axis.
+        for t in 1..frames.len() {
+            assert_eq!(mass(frames[t]), mass(frames[0]), "sequence {i} frame {t}");
+            let (a, b) = (centroid(frames[t - 1]), centroid(frames[t]));
+            assert!((b.0 - a.0).abs() <= 4.0 + 1e-9 && (b.1 - a.1).abs() <= 4.0 + 1e-9, "sequence {i} frame {t}: {a:?} -> {b:?}");
+            assert!(((b.0 - a.0).round() - (b.0 - a.0)).abs() < 1e-6, "whole-pixel moves");
+        }
+    }
+}
+
+#[test]
+fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
+    // Every "digit" is a full 28x28 block of 200: padded to 32x32 it has a 2-pixel dark border.
+    let layout = Layout::image(1, 28, 28);
+    let block = Split { images: vec![200; 3 * 784], labels: Some(vec![0, 1, 2]), len: 3 };
+    let given = Dataset::new("blocks", layout, vec!["a".into(), "b".into(), "c".into()], block.clone(), block);
+    let one = moving_digits(&MovingDigitsParams { train: 4, test: 2, frames: 6, digits: 1 }, 0, Some(&given)).unwrap();
+    for i in 0..4 {
+        for f in one.train.item(i, &one.layout).chunks(4096) {
+            assert_eq!(f.iter().filter(|&&v| v == 200).count(), 784);
+            assert_eq!(f.iter().filter(|&&v| v == 0).count(), 4096 - 784);
+        }
+    }
+    let two = moving_digits(&MovingDigitsParams { train: 40, test: 2, frames: 6, digits: 2 }, 0, Some(&given)).unwrap();
+    let all = &two.train.images;
+    assert!(all.iter().all(|&v| v == 0 || v == 200 || v == 255), "overlaps add and clip at 255");
+    assert!(all.contains(&255), "some of 40 sequences overlap");
+
+    let rgb = Dataset::new("rgb", Layout::image(3, 28, 28), vec![], Split { images: vec![0; 3 * 784], labels: None, len: 1 }, Split { images: vec![0; 3 * 784], labels: None, len: 1 });
+    let e = moving_digits(&MovingDigitsParams::default(), 0, Some(&rgb)).unwrap_err();
+    assert!(e.to_string().contains("`rgb` has 1 frame(s) of 3×28×28"), "{e}");
+}
+
+#[test]
+fn previews_are_grids_of_the_items() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = synth(10, 3, 0);
+    let path = tmp.path().join("digits.png");
+    preview_png(&d, "train", 10, &path).unwrap();
+    let img = image::open(&path).unwrap().to_luma8();
+    // 10 items: 4 columns, 3 rows of 28 px with 2 px gaps around and between.
+    assert_eq!(img.dimensions(), (4 * 28 + 5 * 2, 3 * 28 + 4 * 2));
+    let item5 = d.train.item(5, &d.layout);
+    // Item 5 is row 1, column 1.
+    let (x0, y0) = (2 + 30, 2 + 30);
+    for y in 0..28 {
+        for x in 0..28 {
+            assert_eq!(img.get_pixel(x0 + x, y0 + y).0[0], item5[(y * 28 + x) as usize]);
+        }
+    }
+
+    let s = shapes(4, 2, 0);
+    preview_png(&s, "test", 9, &path).unwrap();
+    let img = image::open(&path).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (2 * 32 + 3 * 2, 32 + 2 * 2));
+    let item1 = s.test.item(1, &s.layout);
+    assert_eq!(img.get_pixel(2 + 34 + 3, 2 + 4).0, [item1[4 * 32 + 3], item1[1024 + 4 * 32 + 3], item1[2048 + 4 * 32 + 3]]);
+
+    let v = video(3, 2, 0);
+    preview_png(&v, "train", 2, &path).unwrap();
+    let img = image::open(&path).unwrap().to_luma8();
+    assert_eq!(img.dimensions(), (12 * 64 + 13 * 2, 2 * 64 + 3 * 2), "one row of 12 frames per sequence");
+
+    let e = preview_png(&d, "validation", 4, &path).unwrap_err();
+    assert!(e.to_string().contains("\"validation\""), "{e}");
+}
+
+#[test]
+fn video_datasets_round_trip_through_the_artifact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let v = video(3, 2, 5);
+    v.save(tmp.path()).unwrap();
+    assert_eq!(Dataset::load(tmp.path()).unwrap(), v);
+}
+
+#[test]
+fn every_source_declares_documented_parameters_and_ingest_reads_them() {
+    for s in SOURCES {
+        let specs = (s.params)();
+        assert!(!specs.is_empty(), "{}", s.name);
+        for p in specs {
+            assert!(!p.doc.is_empty(), "{}.{} has a doc line", s.name, p.name);
+        }
+    }
+    let mut with = pipeline_params::ParamMap::new();
+    with.insert("train".into(), serde_json::json!(12));
+    with.insert("test".into(), serde_json::json!(4));
+    with.insert("frames".into(), serde_json::json!(5));
+    let d = ingest("moving-digits", &with, 1, None).unwrap();
+    assert_eq!((d.train.len, d.test.len, d.layout.frames), (12, 4, 5));
+}
