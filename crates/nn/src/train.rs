@@ -224,3 +224,56 @@ impl Trainer {
         self.optimizer.as_mut()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::Sgd;
+    use candle_core::Device;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn steps_follow_the_schedule_and_fill_the_curve() {
+        let w = Var::from_tensor(&Tensor::new(&[0f32], &Device::Cpu).unwrap()).unwrap();
+        let opt = Box::new(Sgd::new(vec![w.clone()], 0.1, 0.0, 0.0, false).unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let mut t = Trainer::new(opt, Schedule::Step { every_epochs: 1, gamma: 0.5 }, 2, 2)
+            .with_progress(Box::new(move |p: &Progress| sink.lock().unwrap().push((p.epoch, p.step, p.lr, p.loss))));
+        for epoch in 0..2 {
+            for _ in 0..2 {
+                // (w − 3)²: gradient 2(w − 3).
+                let loss = w.as_tensor().affine(1.0, -3.0).unwrap().sqr().unwrap().sum_all().unwrap();
+                t.step(&loss, 4).unwrap();
+                t.log("w", w.as_tensor().to_vec1::<f32>().unwrap()[0] as f64);
+            }
+            if epoch == 1 {
+                t.log("nmi_prev", 0.5);
+            }
+            let r = t.end_epoch();
+            assert_eq!(r.epoch, epoch + 1);
+        }
+        // w: 0 → 0.6 → 1.08 (lr 0.1), then lr 0.05: → 1.272 → 1.4448.
+        let w_now = w.as_tensor().to_vec1::<f32>().unwrap()[0];
+        assert!((w_now - 1.4448).abs() < 1e-5, "{w_now}");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.iter().map(|s| (s.0, s.1, s.2)).collect::<Vec<_>>(), vec![(1, 1, 0.1), (1, 2, 0.1), (2, 1, 0.05), (2, 2, 0.05)]);
+        assert_eq!(seen[0].3, 9.0);
+        let c = t.curve();
+        assert!((c.records[0].loss - (9.0 + 5.76) / 2.0).abs() < 1e-5, "{:?}", c.records[0]);
+        assert_eq!(c.records[0].extras.len(), 1);
+        assert!((c.records[0].extras[0].1 - (0.6 + 1.08) / 2.0).abs() < 1e-6);
+        assert_eq!(c.extra_columns(), vec!["w", "nmi_prev"]);
+        assert!(c.records[1].images_per_s > 0.0);
+        let e = t.step(&Tensor::new(&[1f32, 2.0], &Device::Cpu).unwrap(), 1).unwrap_err();
+        assert!(e.to_string().contains("single number"), "{e}");
+    }
+
+    #[test]
+    fn from_params_needs_batches() {
+        let train = TrainParams { epochs: 1, batch: 8, drop_last: true };
+        let e = Trainer::from_params(&OptimParams::default(), &train, 5, vec![]).err().unwrap();
+        assert!(e.to_string().contains("no training batches"), "{e}");
+        assert_eq!(train.steps_per_epoch(17), 2);
+    }
+}
