@@ -23,6 +23,17 @@ fn vm_hwm_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// User + system CPU seconds of this process so far: less sensitive than wall time to other
+/// load on a shared machine.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest.split_whitespace().map(|v| v.parse().unwrap_or(0.0)).collect();
+    let ticks = 100.0; // USER_HZ on Linux
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / ticks
+}
+
 fn write_f32(path: &std::path::Path, v: &[f32]) {
     let bytes: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -49,15 +60,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cfg = KMeansConfig { max_iter: ITERS, tol: 0.0, ..KMeansConfig::new(K, 0) };
     // One warm-up run so that allocation and thread start-up do not count.
     kmeans_from(&x, &init, &KMeansConfig { max_iter: 1, ..cfg.clone() })?;
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let km = kmeans_from(&x, &init, &cfg)?;
-    let secs = t.elapsed().as_secs_f64();
+    let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     println!(
-        "Lloyd: {} iterations in {:.3} s = {:.1} iterations/s ({:.1} ms/iteration), inertia {:.1}, reseeded {}",
+        "Lloyd: {} iterations in {:.3} s = {:.1} iterations/s ({:.1} ms/iteration, {:.1} CPU-ms/iteration), inertia {:.1}, reseeded {}",
         km.iterations,
         secs,
         km.iterations as f64 / secs,
         secs * 1e3 / km.iterations as f64,
+        cpu * 1e3 / km.iterations as f64,
         km.inertia,
         km.reseeded
     );

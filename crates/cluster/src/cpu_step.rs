@@ -10,8 +10,11 @@ use rayon::prelude::*;
 
 use crate::step::Step;
 
-/// Rows per GEMM call: the `BLOCK × k` result stays in L2.
-const BLOCK: usize = 256;
+/// Elements of a block's `rows × k` distance buffer (512 KB): it stays in L2. Measured at
+/// k = 100, blocks of 1024 rows beat 128-512 by 5-10%.
+const BLOCK_ELEMS: usize = 1 << 17;
+/// Rows per block, within these bounds.
+const BLOCK_ROWS: (usize, usize) = (16, 1024);
 /// Most chunks (units of parallel work).
 const MAX_CHUNKS: usize = 32;
 /// Cap on the per-chunk `k × d` f64 accumulators together.
@@ -21,9 +24,10 @@ const ACC_BYTES: usize = 256 << 20;
 pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accumulate: bool) -> Step {
     let n = x_sq.len();
     let c_sq: Vec<f32> = c.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
+    let block = (BLOCK_ELEMS / k).clamp(BLOCK_ROWS.0, BLOCK_ROWS.1);
     let by_memory = if accumulate { (ACC_BYTES / (k * d * 8)).max(1) } else { MAX_CHUNKS };
-    let chunks = n.div_ceil(BLOCK).min(MAX_CHUNKS).min(by_memory).max(1);
-    let rows_per = n.div_ceil(chunks).div_ceil(BLOCK) * BLOCK;
+    let chunks = n.div_ceil(block).min(MAX_CHUNKS).min(by_memory).max(1);
+    let rows_per = n.div_ceil(chunks).div_ceil(block) * block;
 
     let mut labels = vec![0u32; n];
     let mut dist = vec![0f32; n];
@@ -34,7 +38,7 @@ pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accum
         .map(|(ci, (lab, dis))| {
             let start = ci * rows_per;
             let rows = start..start + lab.len();
-            chunk(&x[rows.start * d..rows.end * d], &x_sq[rows], d, c, &c_sq, k, lab, dis, accumulate)
+            chunk(&x[rows.start * d..rows.end * d], &x_sq[rows], d, c, &c_sq, k, block, lab, dis, accumulate)
         })
         .collect();
 
@@ -51,6 +55,8 @@ pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accum
     Step { labels, dist, sums, counts }
 }
 
+/// [`chunk_body`] compiled for the widest vector unit the CPU has: the argmin and the `f64`
+/// sums are auto-vectorised, and SSE2 (the build's baseline) halves or quarters their width.
 #[allow(clippy::too_many_arguments)]
 fn chunk(
     x: &[f32],
@@ -59,15 +65,80 @@ fn chunk(
     c: &[f32],
     c_sq: &[f32],
     k: usize,
+    block: usize,
+    labels: &mut [u32],
+    dist: &mut [f32],
+    accumulate: bool,
+) -> (Vec<f64>, Vec<u64>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            return unsafe { chunk_avx512(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { chunk_avx2(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate) };
+        }
+    }
+    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn chunk_avx512(
+    x: &[f32],
+    x_sq: &[f32],
+    d: usize,
+    c: &[f32],
+    c_sq: &[f32],
+    k: usize,
+    block: usize,
+    labels: &mut [u32],
+    dist: &mut [f32],
+    accumulate: bool,
+) -> (Vec<f64>, Vec<u64>) {
+    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn chunk_avx2(
+    x: &[f32],
+    x_sq: &[f32],
+    d: usize,
+    c: &[f32],
+    c_sq: &[f32],
+    k: usize,
+    block: usize,
+    labels: &mut [u32],
+    dist: &mut [f32],
+    accumulate: bool,
+) -> (Vec<f64>, Vec<u64>) {
+    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn chunk_body(
+    x: &[f32],
+    x_sq: &[f32],
+    d: usize,
+    c: &[f32],
+    c_sq: &[f32],
+    k: usize,
+    block: usize,
     labels: &mut [u32],
     dist: &mut [f32],
     accumulate: bool,
 ) -> (Vec<f64>, Vec<u64>) {
     let mut sums = vec![0f64; if accumulate { k * d } else { 0 }];
     let mut counts = vec![0u64; k];
-    let mut buf = vec![0f32; BLOCK * k];
-    for b0 in (0..labels.len()).step_by(BLOCK) {
-        let m = BLOCK.min(labels.len() - b0);
+    let mut buf = vec![0f32; block * k];
+    for b0 in (0..labels.len()).step_by(block) {
+        let m = block.min(labels.len() - b0);
         let xb = &x[b0 * d..(b0 + m) * d];
         // buf starts as ‖c‖² in every row; the GEMM adds −2·x·cᵀ, leaving ‖x − c‖² − ‖x‖².
         for row in buf[..m * k].chunks_exact_mut(k) {
@@ -104,25 +175,43 @@ fn chunk(
 
 /// Index and value of the first minimum.
 ///
-/// The minimum is found over independent lanes, which the compiler turns into packed `min`
-/// instructions, and then located by a second, early-exiting scan: about 4× faster than a
-/// single scalar loop carrying the index for k = 100.
+/// Runs over independent lanes, each keeping its minimum and where it was, which the compiler
+/// turns into packed compare-and-blend instructions; the lanes are merged at the end, preferring
+/// the lower index among equal values. About 4× faster than a scalar loop for k = 100.
+#[inline(always)]
 fn argmin(v: &[f32]) -> (usize, f32) {
-    const LANES: usize = 8;
-    let mut lanes = [f32::INFINITY; LANES];
+    const LANES: usize = 16;
+    let mut best = [f32::INFINITY; LANES];
+    let mut at = [0u32; LANES];
     let chunks = v.chunks_exact(LANES);
     let tail = chunks.remainder();
-    for ch in chunks {
+    for (ci, ch) in chunks.enumerate() {
+        let base = (ci * LANES) as u32;
         for l in 0..LANES {
-            lanes[l] = if ch[l] < lanes[l] { ch[l] } else { lanes[l] };
+            let better = ch[l] < best[l];
+            best[l] = if better { ch[l] } else { best[l] };
+            at[l] = if better { base + l as u32 } else { at[l] };
         }
     }
-    let mut min = tail.iter().fold(f32::INFINITY, |m, &x| if x < m { x } else { m });
-    for l in lanes {
-        min = if l < min { l } else { min };
+    let (mut min, mut idx) = (f32::INFINITY, usize::MAX);
+    for l in 0..LANES {
+        if best[l] < min || (best[l] == min && (at[l] as usize) < idx) {
+            min = best[l];
+            idx = at[l] as usize;
+        }
     }
-    let at = v.iter().position(|&x| x == min).unwrap_or(0);
-    (at, v[at])
+    let offset = v.len() - tail.len();
+    for (j, &x) in tail.iter().enumerate() {
+        if x < min {
+            min = x;
+            idx = offset + j;
+        }
+    }
+    if idx == usize::MAX {
+        // Only possible if every value is +inf (or NaN, which validation rules out).
+        idx = 0;
+    }
+    (idx, v[idx])
 }
 
 #[cfg(test)]

@@ -163,7 +163,8 @@ mod tests {
     #[test]
     fn tensor_path_matches_cpu_kernel() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let (n, d, k) = (1000, 7, 13);
+        // n spans several blocks and chunks of the CPU kernel.
+        let (n, d, k) = (3000, 7, 13);
         let x: Vec<f32> = (0..n * d).map(|_| rng.random::<f32>()).collect();
         let c: Vec<f32> = (0..k * d).map(|_| rng.random::<f32>()).collect();
         let p = Points::new(Tensor::from_vec(x, (n, d), &Device::Cpu).unwrap()).unwrap();
@@ -171,11 +172,17 @@ mod tests {
         let ops = tensor_step(&p, &c, k, true).unwrap();
         assert_eq!(fused.labels, ops.labels);
         assert_eq!(fused.counts, ops.counts);
+        assert_eq!(fused.counts.iter().sum::<u64>(), n as u64);
         assert!(fused.dist.iter().zip(&ops.dist).all(|(a, b)| (a - b).abs() < 1e-4));
         assert!(fused.sums.iter().zip(&ops.sums).all(|(a, b)| (a - b).abs() < 1e-3));
         let host = exact_dist(&p, &c, &fused.labels).unwrap();
         let tensor = exact_dist_tensor(&p, &c, &fused.labels).unwrap();
         assert!(host.iter().zip(&tensor).all(|(a, b)| (a - b).abs() < 1e-5));
+        // The chunking does not depend on the thread count, so neither do the sums.
+        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let serial = one_thread.install(|| step(&p, &c, k, true).unwrap());
+        assert_eq!(serial.sums, fused.sums);
+        assert_eq!(serial.dist, fused.dist);
         // Without accumulation only the assignment comes back.
         let plain = step(&p, &c, k, false).unwrap();
         assert!(plain.sums.is_empty());
