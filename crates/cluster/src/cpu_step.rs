@@ -20,25 +20,39 @@ const MAX_CHUNKS: usize = 32;
 /// Cap on the per-chunk `k × d` f64 accumulators together.
 const ACC_BYTES: usize = 256 << 20;
 
+/// What every chunk shares: the centroids and the shape of the work.
+struct Kernel<'a> {
+    d: usize,
+    k: usize,
+    /// Rows per GEMM block.
+    block: usize,
+    c: &'a [f32],
+    c_sq: &'a [f32],
+    accumulate: bool,
+}
+
+/// One chunk's share of the cluster sums (`k × d`, empty without accumulation) and counts.
+type Partial = (Vec<f64>, Vec<u64>);
+
 /// `x` is `n × d` row-major and `x_sq` its squared row norms; `c` is `k × d` row-major.
 pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accumulate: bool) -> Step {
     let n = x_sq.len();
     let c_sq: Vec<f32> = c.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
     let block = (BLOCK_ELEMS / k).clamp(BLOCK_ROWS.0, BLOCK_ROWS.1);
+    let kern = Kernel { d, k, block, c, c_sq: &c_sq, accumulate };
     let by_memory = if accumulate { (ACC_BYTES / (k * d * 8)).max(1) } else { MAX_CHUNKS };
     let chunks = n.div_ceil(block).min(MAX_CHUNKS).min(by_memory).max(1);
     let rows_per = n.div_ceil(chunks).div_ceil(block) * block;
 
     let mut labels = vec![0u32; n];
     let mut dist = vec![0f32; n];
-    let partials: Vec<(Vec<f64>, Vec<u64>)> = labels
+    let partials: Vec<Partial> = labels
         .par_chunks_mut(rows_per)
         .zip(dist.par_chunks_mut(rows_per))
         .enumerate()
         .map(|(ci, (lab, dis))| {
-            let start = ci * rows_per;
-            let rows = start..start + lab.len();
-            chunk(&x[rows.start * d..rows.end * d], &x_sq[rows], d, c, &c_sq, k, block, lab, dis, accumulate)
+            let rows = ci * rows_per..ci * rows_per + lab.len();
+            chunk(&kern, &x[rows.start * d..rows.end * d], &x_sq[rows], lab, dis)
         })
         .collect();
 
@@ -57,83 +71,37 @@ pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accum
 
 /// [`chunk_body`] compiled for the widest vector unit the CPU has: the argmin and the `f64`
 /// sums are auto-vectorised, and SSE2 (the build's baseline) halves or quarters their width.
-#[allow(clippy::too_many_arguments)]
-fn chunk(
-    x: &[f32],
-    x_sq: &[f32],
-    d: usize,
-    c: &[f32],
-    c_sq: &[f32],
-    k: usize,
-    block: usize,
-    labels: &mut [u32],
-    dist: &mut [f32],
-    accumulate: bool,
-) -> (Vec<f64>, Vec<u64>) {
+fn chunk(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F, checked just above.
-            return unsafe { chunk_avx512(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate) };
+            return unsafe { chunk_avx512(kern, x, x_sq, labels, dist) };
         }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { chunk_avx2(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate) };
+            return unsafe { chunk_avx2(kern, x, x_sq, labels, dist) };
         }
     }
-    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+    chunk_body(kern, x, x_sq, labels, dist)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn chunk_avx512(
-    x: &[f32],
-    x_sq: &[f32],
-    d: usize,
-    c: &[f32],
-    c_sq: &[f32],
-    k: usize,
-    block: usize,
-    labels: &mut [u32],
-    dist: &mut [f32],
-    accumulate: bool,
-) -> (Vec<f64>, Vec<u64>) {
-    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+unsafe fn chunk_avx512(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+    chunk_body(kern, x, x_sq, labels, dist)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn chunk_avx2(
-    x: &[f32],
-    x_sq: &[f32],
-    d: usize,
-    c: &[f32],
-    c_sq: &[f32],
-    k: usize,
-    block: usize,
-    labels: &mut [u32],
-    dist: &mut [f32],
-    accumulate: bool,
-) -> (Vec<f64>, Vec<u64>) {
-    chunk_body(x, x_sq, d, c, c_sq, k, block, labels, dist, accumulate)
+unsafe fn chunk_avx2(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+    chunk_body(kern, x, x_sq, labels, dist)
 }
 
+/// Assigns the rows of one chunk, block by block, and sums them per cluster.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn chunk_body(
-    x: &[f32],
-    x_sq: &[f32],
-    d: usize,
-    c: &[f32],
-    c_sq: &[f32],
-    k: usize,
-    block: usize,
-    labels: &mut [u32],
-    dist: &mut [f32],
-    accumulate: bool,
-) -> (Vec<f64>, Vec<u64>) {
+fn chunk_body(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+    let Kernel { d, k, block, c, c_sq, accumulate } = *kern;
     let mut sums = vec![0f64; if accumulate { k * d } else { 0 }];
     let mut counts = vec![0u64; k];
     let mut buf = vec![0f32; block * k];
@@ -159,12 +127,11 @@ fn chunk_body(
         }
         for r in 0..m {
             let (best, best_v) = argmin(&buf[r * k..(r + 1) * k]);
-            let xr = &xb[r * d..(r + 1) * d];
             labels[b0 + r] = best as u32;
             dist[b0 + r] = (best_v + x_sq[b0 + r]).max(0.0);
             counts[best] += 1;
             if accumulate {
-                for (s, &v) in sums[best * d..(best + 1) * d].iter_mut().zip(xr) {
+                for (s, &v) in sums[best * d..(best + 1) * d].iter_mut().zip(&xb[r * d..(r + 1) * d]) {
                     *s += v as f64;
                 }
             }
