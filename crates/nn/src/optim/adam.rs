@@ -52,8 +52,10 @@ impl Optimizer for Adam {
         for slot in &mut self.slots {
             let Some(grad) = grads.get(slot.var.as_tensor()) else { continue };
             let update = (|| {
-                let mut w = slot.var.as_tensor().clone();
-                let mut g = grad.clone();
+                // Detached: a gradient computed through a variable's ops carries the step's whole
+                // autograd graph, and moments built from it would keep every past step alive.
+                let mut w = slot.var.as_tensor().detach();
+                let mut g = grad.detach();
                 if self.weight_decay != 0.0 {
                     if self.decoupled {
                         w = w.affine(1.0 - lr * self.weight_decay, 0.0)?;
@@ -79,5 +81,22 @@ impl Optimizer for Adam {
 
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn moments_do_not_hold_the_autograd_graph() {
+        let w = Var::from_tensor(&Tensor::new(&[1f32, 2.0], &Device::Cpu).unwrap()).unwrap();
+        let mut adam = Adam::new(vec![w.clone()], 0.1, 0.9, 0.999, 0.1, false).unwrap();
+        let grads = (w.as_tensor() * w.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
+        // The gradient 2w is itself built from the variable, so it tracks the graph.
+        assert!(grads.get(w.as_tensor()).unwrap().track_op());
+        adam.step(&grads).unwrap();
+        assert!(!adam.slots[0].m.track_op() && !adam.slots[0].v.track_op());
     }
 }

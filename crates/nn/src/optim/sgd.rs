@@ -35,8 +35,9 @@ impl Optimizer for Sgd {
         for (var, buf) in self.vars.iter().zip(self.buffers.iter_mut()) {
             let Some(grad) = grads.get(var.as_tensor()) else { continue };
             let update = (|| {
-                let w = var.as_tensor();
-                let mut g = grad.clone();
+                // Detached so the momentum buffer does not keep this step's autograd graph alive.
+                let w = var.as_tensor().detach();
+                let mut g = grad.detach();
                 if self.weight_decay != 0.0 {
                     g = (g + w.affine(self.weight_decay, 0.0)?)?;
                 }
@@ -48,7 +49,7 @@ impl Optimizer for Sgd {
                     g = if self.nesterov { (g + b.affine(self.momentum, 0.0)?)? } else { b.clone() };
                     *buf = Some(b);
                 }
-                var.set(&(w - g.affine(self.lr, 0.0)?)?)
+                var.set(&(&w - g.affine(self.lr, 0.0)?)?)
             })();
             update.context(|| "SGD step".into())?;
         }
@@ -61,5 +62,21 @@ impl Optimizer for Sgd {
 
     fn set_lr(&mut self, lr: f64) {
         self.lr = lr;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    #[test]
+    fn momentum_does_not_hold_the_autograd_graph() {
+        let w = Var::from_tensor(&Tensor::new(&[1f32, 2.0], &Device::Cpu).unwrap()).unwrap();
+        let mut sgd = Sgd::new(vec![w.clone()], 0.1, 0.9, 0.1, true).unwrap();
+        let grads = (w.as_tensor() * w.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
+        assert!(grads.get(w.as_tensor()).unwrap().track_op());
+        sgd.step(&grads).unwrap();
+        assert!(!sgd.buffers[0].as_ref().unwrap().track_op());
     }
 }
