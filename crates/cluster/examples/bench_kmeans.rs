@@ -29,7 +29,10 @@ fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<f64> = rest.split_whitespace().map(|v| v.parse().unwrap_or(0.0)).collect();
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0.0))
+        .collect();
     let ticks = 100.0; // USER_HZ on Linux
     (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / ticks
 }
@@ -41,11 +44,19 @@ fn write_f32(path: &std::path::Path, v: &[f32]) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let dump = args.iter().position(|a| a == "--dump").map(|i| std::path::PathBuf::from(&args[i + 1]));
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .map(|i| std::path::PathBuf::from(&args[i + 1]));
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let data: Vec<f32> = (0..N * D).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let data: Vec<f32> = (0..N * D)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
     let x = Tensor::from_vec(data.clone(), (N, D), &Device::Cpu)?;
-    println!("data: {N} × {D} standard normal f32, k = {K}, threads = {}", candle_core::utils::get_num_threads());
+    println!(
+        "data: {N} × {D} standard normal f32, k = {K}, threads = {}",
+        candle_core::utils::get_num_threads()
+    );
     println!("VmHWM after data: {} MiB", vm_hwm_kib().unwrap_or(0) / 1024);
 
     let t = Instant::now();
@@ -54,12 +65,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(dir) = &dump {
         std::fs::create_dir_all(dir)?;
         write_f32(&dir.join("x.f32"), &data);
-        write_f32(&dir.join("init.f32"), &init.flatten_all()?.to_vec1::<f32>()?);
+        write_f32(
+            &dir.join("init.f32"),
+            &init.flatten_all()?.to_vec1::<f32>()?,
+        );
     }
 
-    let cfg = KMeansConfig { max_iter: ITERS, tol: 0.0, ..KMeansConfig::new(K, 0) };
+    let cfg = KMeansConfig {
+        max_iter: ITERS,
+        tol: 0.0,
+        ..KMeansConfig::new(K, 0)
+    };
     // One warm-up run so that allocation and thread start-up do not count.
-    kmeans_from(&x, &init, &KMeansConfig { max_iter: 1, ..cfg.clone() })?;
+    kmeans_from(
+        &x,
+        &init,
+        &KMeansConfig {
+            max_iter: 1,
+            ..cfg.clone()
+        },
+    )?;
     let (t, cpu) = (Instant::now(), cpu_seconds());
     let km = kmeans_from(&x, &init, &cfg)?;
     let (secs, cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
@@ -73,6 +98,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         km.inertia,
         km.reseeded
     );
-    println!("VmHWM (peak resident): {} MiB", vm_hwm_kib().unwrap_or(0) / 1024);
+    println!(
+        "VmHWM (peak resident): {} MiB",
+        vm_hwm_kib().unwrap_or(0) / 1024
+    );
     Ok(())
 }

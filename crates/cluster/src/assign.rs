@@ -12,7 +12,10 @@ pub fn predict(x: &Tensor, centroids: &Tensor) -> Result<Vec<u32>, ClusterError>
     let c = finite_matrix("predict: centroids", centroids)?;
     let (k, cd) = c.dims2()?;
     if cd != p.d {
-        return Err(ClusterError::invalid("predict", format!("data has {} features but centroids have {cd}", p.d)));
+        return Err(ClusterError::invalid(
+            "predict",
+            format!("data has {} features but centroids have {cd}", p.d),
+        ));
     }
     let host: Vec<f32> = c.flatten_all()?.to_vec1()?;
     Ok(step(&p, &host, k, false)?.labels)

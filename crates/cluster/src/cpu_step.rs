@@ -35,12 +35,33 @@ struct Kernel<'a> {
 type Partial = (Vec<f64>, Vec<u64>);
 
 /// `x` is `n × d` row-major and `x_sq` its squared row norms; `c` is `k × d` row-major.
-pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accumulate: bool) -> Step {
+pub(crate) fn step(
+    x: &[f32],
+    x_sq: &[f32],
+    d: usize,
+    c: &[f32],
+    k: usize,
+    accumulate: bool,
+) -> Step {
     let n = x_sq.len();
-    let c_sq: Vec<f32> = c.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
+    let c_sq: Vec<f32> = c
+        .chunks_exact(d)
+        .map(|r| r.iter().map(|v| v * v).sum())
+        .collect();
     let block = (BLOCK_ELEMS / k).clamp(BLOCK_ROWS.0, BLOCK_ROWS.1);
-    let kern = Kernel { d, k, block, c, c_sq: &c_sq, accumulate };
-    let by_memory = if accumulate { (ACC_BYTES / (k * d * 8)).max(1) } else { MAX_CHUNKS };
+    let kern = Kernel {
+        d,
+        k,
+        block,
+        c,
+        c_sq: &c_sq,
+        accumulate,
+    };
+    let by_memory = if accumulate {
+        (ACC_BYTES / (k * d * 8)).max(1)
+    } else {
+        MAX_CHUNKS
+    };
     let chunks = n.div_ceil(block).min(MAX_CHUNKS).min(by_memory).max(1);
     let rows_per = n.div_ceil(chunks).div_ceil(block) * block;
 
@@ -52,7 +73,13 @@ pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accum
         .enumerate()
         .map(|(ci, (lab, dis))| {
             let rows = ci * rows_per..ci * rows_per + lab.len();
-            chunk(&kern, &x[rows.start * d..rows.end * d], &x_sq[rows], lab, dis)
+            chunk(
+                &kern,
+                &x[rows.start * d..rows.end * d],
+                &x_sq[rows],
+                lab,
+                dis,
+            )
         })
         .collect();
 
@@ -66,7 +93,12 @@ pub(crate) fn step(x: &[f32], x_sq: &[f32], d: usize, c: &[f32], k: usize, accum
             *a += b;
         }
     }
-    Step { labels, dist, sums, counts }
+    Step {
+        labels,
+        dist,
+        sums,
+        counts,
+    }
 }
 
 /// [`chunk_body`] compiled for the widest vector unit the CPU has: the argmin and the `f64`
@@ -78,7 +110,8 @@ fn chunk(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut 
             // SAFETY: the CPU supports AVX-512F, checked just above.
             return unsafe { chunk_avx512(kern, x, x_sq, labels, dist) };
         }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             return unsafe { chunk_avx2(kern, x, x_sq, labels, dist) };
         }
@@ -88,20 +121,45 @@ fn chunk(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut 
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn chunk_avx512(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+unsafe fn chunk_avx512(
+    kern: &Kernel,
+    x: &[f32],
+    x_sq: &[f32],
+    labels: &mut [u32],
+    dist: &mut [f32],
+) -> Partial {
     chunk_body(kern, x, x_sq, labels, dist)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn chunk_avx2(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+unsafe fn chunk_avx2(
+    kern: &Kernel,
+    x: &[f32],
+    x_sq: &[f32],
+    labels: &mut [u32],
+    dist: &mut [f32],
+) -> Partial {
     chunk_body(kern, x, x_sq, labels, dist)
 }
 
 /// Assigns the rows of one chunk, block by block, and sums them per cluster.
 #[inline(always)]
-fn chunk_body(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
-    let Kernel { d, k, block, c, c_sq, accumulate } = *kern;
+fn chunk_body(
+    kern: &Kernel,
+    x: &[f32],
+    x_sq: &[f32],
+    labels: &mut [u32],
+    dist: &mut [f32],
+) -> Partial {
+    let Kernel {
+        d,
+        k,
+        block,
+        c,
+        c_sq,
+        accumulate,
+    } = *kern;
     let mut sums = vec![0f64; if accumulate { k * d } else { 0 }];
     let mut counts = vec![0u64; k];
     let mut buf = vec![0f32; block * k];
@@ -116,12 +174,24 @@ fn chunk_body(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: 
         // rhs is cᵀ, d × k, read from c (k × d row-major) with row stride 1 and column stride d.
         unsafe {
             gemm(
-                m, k, d,
-                buf.as_mut_ptr(), 1, k as isize, true,
-                xb.as_ptr(), 1, d as isize,
-                c.as_ptr(), d as isize, 1,
-                1.0, -2.0,
-                false, false, false,
+                m,
+                k,
+                d,
+                buf.as_mut_ptr(),
+                1,
+                k as isize,
+                true,
+                xb.as_ptr(),
+                1,
+                d as isize,
+                c.as_ptr(),
+                d as isize,
+                1,
+                1.0,
+                -2.0,
+                false,
+                false,
+                false,
                 Parallelism::None,
             );
         }
@@ -131,7 +201,10 @@ fn chunk_body(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: 
             dist[b0 + r] = (best_v + x_sq[b0 + r]).max(0.0);
             counts[best] += 1;
             if accumulate {
-                for (s, &v) in sums[best * d..(best + 1) * d].iter_mut().zip(&xb[r * d..(r + 1) * d]) {
+                for (s, &v) in sums[best * d..(best + 1) * d]
+                    .iter_mut()
+                    .zip(&xb[r * d..(r + 1) * d])
+                {
                     *s += v as f64;
                 }
             }

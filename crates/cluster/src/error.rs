@@ -15,6 +15,9 @@ pub enum ClusterError {
 
 impl ClusterError {
     pub(crate) fn invalid(what: &'static str, why: impl Into<String>) -> Self {
-        ClusterError::Invalid { what, why: why.into() }
+        ClusterError::Invalid {
+            what,
+            why: why.into(),
+        }
     }
 }

@@ -40,7 +40,13 @@ pub struct KMeansConfig {
 impl KMeansConfig {
     /// `k` clusters with the defaults: 100 iterations, `tol = 1e-4`, k-means++.
     pub fn new(k: usize, seed: u64) -> Self {
-        KMeansConfig { k, max_iter: 100, tol: 1e-4, seed, init: KMeansInit::KMeansPlusPlus }
+        KMeansConfig {
+            k,
+            max_iter: 100,
+            tol: 1e-4,
+            seed,
+            init: KMeansInit::KMeansPlusPlus,
+        }
     }
 }
 
@@ -82,7 +88,12 @@ pub fn kmeans_from(x: &Tensor, init: &Tensor, cfg: &KMeansConfig) -> Result<KMea
     if init.dims2()? != (cfg.k, p.d) {
         return Err(ClusterError::invalid(
             "kmeans: initial centroids",
-            format!("shape {:?} should be k × d = {} × {}", init.dims(), cfg.k, p.d),
+            format!(
+                "shape {:?} should be k × d = {} × {}",
+                init.dims(),
+                cfg.k,
+                p.d
+            ),
         ));
     }
     lloyd(&p, init.flatten_all()?.to_vec1()?, cfg)
@@ -90,13 +101,25 @@ pub fn kmeans_from(x: &Tensor, init: &Tensor, cfg: &KMeansConfig) -> Result<KMea
 
 fn check_config(cfg: &KMeansConfig, n: usize) -> Result<(), ClusterError> {
     if cfg.k == 0 || cfg.k > n {
-        return Err(ClusterError::invalid("kmeans", format!("k = {} must be between 1 and the number of points, {n}", cfg.k)));
+        return Err(ClusterError::invalid(
+            "kmeans",
+            format!(
+                "k = {} must be between 1 and the number of points, {n}",
+                cfg.k
+            ),
+        ));
     }
     if cfg.max_iter == 0 {
-        return Err(ClusterError::invalid("kmeans", "max_iter must be at least 1"));
+        return Err(ClusterError::invalid(
+            "kmeans",
+            "max_iter must be at least 1",
+        ));
     }
     if !(cfg.tol.is_finite() && cfg.tol >= 0.0) {
-        return Err(ClusterError::invalid("kmeans", format!("tol must be finite and >= 0, got {}", cfg.tol)));
+        return Err(ClusterError::invalid(
+            "kmeans",
+            format!("tol must be finite and >= 0, got {}", cfg.tol),
+        ));
     }
     Ok(())
 }
@@ -122,7 +145,10 @@ fn lloyd(p: &Points, mut c: Vec<f32>, cfg: &KMeansConfig) -> Result<KMeans, Clus
             // perturbed by a split in the last update: put those back on their means too.
             converged = true;
             for (j, &count) in s.counts.iter().enumerate().filter(|(_, &n)| n > 0) {
-                for (cv, &sum) in c[j * d..(j + 1) * d].iter_mut().zip(&s.sums[j * d..(j + 1) * d]) {
+                for (cv, &sum) in c[j * d..(j + 1) * d]
+                    .iter_mut()
+                    .zip(&s.sums[j * d..(j + 1) * d])
+                {
                     *cv = (sum / count as f64) as f32;
                 }
             }
@@ -131,7 +157,11 @@ fn lloyd(p: &Points, mut c: Vec<f32>, cfg: &KMeansConfig) -> Result<KMeans, Clus
         }
         let (updated, splits) = update(&s, k, d, &mut rng);
         reseeded += splits;
-        let shift: f64 = updated.iter().zip(&c).map(|(a, b)| (*a as f64 - *b as f64).powi(2)).sum();
+        let shift: f64 = updated
+            .iter()
+            .zip(&c)
+            .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+            .sum();
         c = updated;
         previous = Some(s.labels);
         if shift <= tol {
@@ -164,10 +194,17 @@ fn update(s: &Step, k: usize, d: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, usiz
         .sums
         .chunks_exact(d)
         .zip(&s.counts)
-        .flat_map(|(row, &n)| row.iter().map(move |&v| if n > 0 { (v / n as f64) as f32 } else { 0.0 }))
+        .flat_map(|(row, &n)| {
+            row.iter()
+                .map(move |&v| if n > 0 { (v / n as f64) as f32 } else { 0.0 })
+        })
         .collect();
     let mut counts = s.counts.clone();
-    let splits = if counts.contains(&0) { split_empty(&mut c, &mut counts, d, rng) } else { 0 };
+    let splits = if counts.contains(&0) {
+        split_empty(&mut c, &mut counts, d, rng)
+    } else {
+        0
+    };
     debug_assert_eq!(c.len(), k * d);
     (c, splits)
 }

@@ -13,7 +13,13 @@ use crate::step::Points;
 pub fn kmeans_plus_plus(x: &Tensor, k: usize, seed: u64) -> Result<Tensor, ClusterError> {
     let p = Points::new(finite_matrix("k-means++", x)?)?;
     if k == 0 || k > p.n {
-        return Err(ClusterError::invalid("k-means++", format!("k = {k} must be between 1 and the number of points, {}", p.n)));
+        return Err(ClusterError::invalid(
+            "k-means++",
+            format!(
+                "k = {k} must be between 1 and the number of points, {}",
+                p.n
+            ),
+        ));
     }
     let c = seed_centroids(&p, k, seed)?;
     Ok(Tensor::from_vec(c, (k, p.d), p.x.device())?)
@@ -29,7 +35,12 @@ pub(crate) fn seed_centroids(p: &Points, k: usize, seed: u64) -> Result<Vec<f32>
     // Squared distances from the rows of `pts` (m × d) to every point: m × n.
     let dist_to_all = |pts: &Tensor| -> Result<Tensor, ClusterError> {
         let p_sq = pts.sqr()?.sum_keepdim(1)?;
-        Ok(pts.matmul(&xt)?.affine(-2.0, 0.0)?.broadcast_add(&x_sq_row)?.broadcast_add(&p_sq)?.relu()?)
+        Ok(pts
+            .matmul(&xt)?
+            .affine(-2.0, 0.0)?
+            .broadcast_add(&x_sq_row)?
+            .broadcast_add(&p_sq)?
+            .relu()?)
     };
 
     let first = rng.random_range(0..n) as u32;
@@ -66,5 +77,9 @@ pub(crate) fn seed_centroids(p: &Points, k: usize, seed: u64) -> Result<Vec<f32>
         closest = with_cand.narrow(0, best, 1)?;
         host = closest.flatten_all()?.to_vec1()?;
     }
-    Ok(x.index_select(&Tensor::new(chosen.as_slice(), x.device())?, 0)?.flatten_all()?.to_vec1()?)
+    Ok(
+        x.index_select(&Tensor::new(chosen.as_slice(), x.device())?, 0)?
+            .flatten_all()?
+            .to_vec1()?,
+    )
 }

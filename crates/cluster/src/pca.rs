@@ -31,19 +31,29 @@ impl PcaWhitening {
         let x = finite_matrix("pca_whiten", x)?;
         let (n, d) = x.dims2()?;
         if dim == 0 || dim > d {
-            return Err(ClusterError::invalid("pca_whiten", format!("dim = {dim} must be between 1 and the feature count, {d}")));
+            return Err(ClusterError::invalid(
+                "pca_whiten",
+                format!("dim = {dim} must be between 1 and the feature count, {d}"),
+            ));
         }
         if n < 2 {
-            return Err(ClusterError::invalid("pca_whiten", format!("needs at least 2 points, got {n}")));
+            return Err(ClusterError::invalid(
+                "pca_whiten",
+                format!("needs at least 2 points, got {n}"),
+            ));
         }
         let mean = x.mean_keepdim(0)?;
         let centred = x.broadcast_sub(&mean)?;
-        let cov: Vec<f32> = (centred.t()?.matmul(&centred)? / n as f64)?.flatten_all()?.to_vec1()?;
+        let cov: Vec<f32> = (centred.t()?.matmul(&centred)? / n as f64)?
+            .flatten_all()?
+            .to_vec1()?;
         // Symmetrise: the two halves of a float matmul need not agree to the last bit.
-        let cov = faer::Mat::<f64>::from_fn(d, d, |i, j| 0.5 * (cov[i * d + j] as f64 + cov[j * d + i] as f64));
-        let eig = cov
-            .self_adjoint_eigen(faer::Side::Lower)
-            .map_err(|e| ClusterError::invalid("pca_whiten", format!("eigendecomposition failed: {e:?}")))?;
+        let cov = faer::Mat::<f64>::from_fn(d, d, |i, j| {
+            0.5 * (cov[i * d + j] as f64 + cov[j * d + i] as f64)
+        });
+        let eig = cov.self_adjoint_eigen(faer::Side::Lower).map_err(|e| {
+            ClusterError::invalid("pca_whiten", format!("eigendecomposition failed: {e:?}"))
+        })?;
         let values: Vec<f64> = eig.S().column_vector().iter().copied().collect();
         let vectors = eig.U();
         let mut order: Vec<usize> = (0..d).collect();
@@ -58,7 +68,10 @@ impl PcaWhitening {
             }
         }
         if !proj.iter().all(|v| v.is_finite()) {
-            return Err(ClusterError::invalid("pca_whiten", "the data has no variance to whiten"));
+            return Err(ClusterError::invalid(
+                "pca_whiten",
+                "the data has no variance to whiten",
+            ));
         }
         Ok(PcaWhitening {
             mean,
@@ -72,7 +85,10 @@ impl PcaWhitening {
         let x = finite_matrix("pca_whiten", x)?;
         let d = self.mean.dim(1)?;
         if x.dim(1)? != d {
-            return Err(ClusterError::invalid("pca_whiten", format!("data has {} features, the fit had {d}", x.dim(1)?)));
+            return Err(ClusterError::invalid(
+                "pca_whiten",
+                format!("data has {} features, the fit had {d}", x.dim(1)?),
+            ));
         }
         Ok(x.broadcast_sub(&self.mean)?.matmul(&self.projection)?)
     }
@@ -92,6 +108,8 @@ pub fn pca_whiten(x: &Tensor, dim: usize) -> Result<Tensor, ClusterError> {
 /// Rows scaled to unit length; an all-zero row stays zero rather than becoming NaN.
 fn l2_normalise_rows(x: &Tensor) -> Result<Tensor, ClusterError> {
     let norms = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
-    let safe = norms.maximum(f32::MIN_POSITIVE as f64)?.to_dtype(DType::F32)?;
+    let safe = norms
+        .maximum(f32::MIN_POSITIVE as f64)?
+        .to_dtype(DType::F32)?;
     Ok(x.broadcast_div(&safe)?)
 }

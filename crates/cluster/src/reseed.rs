@@ -15,7 +15,12 @@ const SPLIT_EPS: f32 = 1.0 / 1024.0;
 /// does, so singletons (which cannot be split) are never chosen. The empty cluster copies its
 /// centroid and the two are pushed apart by a factor 1 ± ε, alternating sign per coordinate, so
 /// the next assignment step shares the points between them.
-pub(crate) fn split_empty(centroids: &mut [f32], counts: &mut [u64], d: usize, rng: &mut ChaCha8Rng) -> usize {
+pub(crate) fn split_empty(
+    centroids: &mut [f32],
+    counts: &mut [u64],
+    d: usize,
+    rng: &mut ChaCha8Rng,
+) -> usize {
     let k = counts.len();
     let mut reseeded = 0;
     for ci in 0..k {
@@ -43,7 +48,11 @@ pub(crate) fn split_empty(centroids: &mut [f32], counts: &mut [u64], d: usize, r
         let (src, dst) = (cj * d, ci * d);
         for j in 0..d {
             let v = centroids[src + j];
-            let (a, b) = if j % 2 == 0 { (1.0 + SPLIT_EPS, 1.0 - SPLIT_EPS) } else { (1.0 - SPLIT_EPS, 1.0 + SPLIT_EPS) };
+            let (a, b) = if j % 2 == 0 {
+                (1.0 + SPLIT_EPS, 1.0 - SPLIT_EPS)
+            } else {
+                (1.0 - SPLIT_EPS, 1.0 + SPLIT_EPS)
+            };
             centroids[dst + j] = v * a;
             centroids[src + j] = v * b;
         }
@@ -83,7 +92,10 @@ pub(crate) fn fill_empty_with_farthest(
     let mut candidates = order.into_iter();
     let mut filled = 0;
     for c in empty {
-        let Some(i) = candidates.by_ref().find(|&i| counts[labels[i] as usize] >= 2) else {
+        let Some(i) = candidates
+            .by_ref()
+            .find(|&i| counts[labels[i] as usize] >= 2)
+        else {
             break;
         };
         counts[labels[i] as usize] -= 1;
@@ -121,7 +133,10 @@ mod tests {
         let mut labels = vec![0, 0, 0, 1];
         let mut dist = vec![1.0, 0.5, 9.0, 20.0];
         let mut c = vec![0.0; 3];
-        let filled = fill_empty_with_farthest(&mut labels, &mut dist, &mut c, 3, |i| Ok(vec![i as f32 * 10.0])).unwrap();
+        let filled = fill_empty_with_farthest(&mut labels, &mut dist, &mut c, 3, |i| {
+            Ok(vec![i as f32 * 10.0])
+        })
+        .unwrap();
         assert_eq!(filled, 1);
         assert_eq!(labels, vec![0, 0, 2, 1]);
         assert_eq!(dist[2], 0.0);

@@ -4,7 +4,6 @@
 
 use candle_core::{DType, Tensor, D};
 
-
 use crate::error::ClusterError;
 
 /// The assignment of every point and what the update step needs from it.
@@ -30,7 +29,11 @@ impl Points {
     /// `x` must already be a validated, contiguous `f32` matrix.
     pub fn new(x: Tensor) -> Result<Self, ClusterError> {
         let (n, d) = x.dims2()?;
-        let sq = match with_cpu_slice(&x, |s| s.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect())? {
+        let sq = match with_cpu_slice(&x, |s| {
+            s.chunks_exact(d)
+                .map(|r| r.iter().map(|v| v * v).sum())
+                .collect()
+        })? {
             Some(sq) => sq,
             None => x.sqr()?.sum(1)?.to_vec1()?,
         };
@@ -53,7 +56,11 @@ impl Points {
             mean.iter_mut().for_each(|m| *m /= n as f64);
             let mut ss = 0f64;
             for r in s.chunks_exact(d) {
-                ss += r.iter().zip(&mean).map(|(&v, m)| (v as f64 - m).powi(2)).sum::<f64>();
+                ss += r
+                    .iter()
+                    .zip(&mean)
+                    .map(|(&v, m)| (v as f64 - m).powi(2))
+                    .sum::<f64>();
             }
             ss / (n * d) as f64
         })?;
@@ -68,7 +75,10 @@ impl Points {
 }
 
 /// Runs `f` on the data of a contiguous `f32` CPU tensor; `None` for other devices.
-pub(crate) fn with_cpu_slice<T>(x: &Tensor, f: impl FnOnce(&[f32]) -> T) -> Result<Option<T>, ClusterError> {
+pub(crate) fn with_cpu_slice<T>(
+    x: &Tensor,
+    f: impl FnOnce(&[f32]) -> T,
+) -> Result<Option<T>, ClusterError> {
     if !x.device().is_cpu() {
         return Ok(None);
     }
@@ -76,13 +86,19 @@ pub(crate) fn with_cpu_slice<T>(x: &Tensor, f: impl FnOnce(&[f32]) -> T) -> Resu
     let candle_core::Storage::Cpu(cpu) = &*storage else {
         unreachable!("a CPU tensor has CPU storage")
     };
-    let (start, end) = layout.contiguous_offsets().ok_or_else(|| ClusterError::invalid("tensor", "expected a contiguous tensor"))?;
+    let (start, end) = layout
+        .contiguous_offsets()
+        .ok_or_else(|| ClusterError::invalid("tensor", "expected a contiguous tensor"))?;
     Ok(Some(f(&cpu.as_slice::<f32>()?[start..end])))
 }
 
 /// Squared distance of each point to its labelled centroid, by direct differences: exact where
 /// the ‖x‖² − 2·x·c + ‖c‖² expansion of the assignment step cancels badly (points on a centroid).
-pub(crate) fn exact_dist(p: &Points, centroids: &[f32], labels: &[u32]) -> Result<Vec<f32>, ClusterError> {
+pub(crate) fn exact_dist(
+    p: &Points,
+    centroids: &[f32],
+    labels: &[u32],
+) -> Result<Vec<f32>, ClusterError> {
     use rayon::prelude::*;
     let d = p.d;
     let host = with_cpu_slice(&p.x, |x| {
@@ -100,11 +116,18 @@ pub(crate) fn exact_dist(p: &Points, centroids: &[f32], labels: &[u32]) -> Resul
     }
 }
 
-fn exact_dist_tensor(p: &Points, centroids: &[f32], labels: &[u32]) -> Result<Vec<f32>, ClusterError> {
+fn exact_dist_tensor(
+    p: &Points,
+    centroids: &[f32],
+    labels: &[u32],
+) -> Result<Vec<f32>, ClusterError> {
     let dev = p.x.device();
     let c = Tensor::from_slice(centroids, (centroids.len() / p.d, p.d), dev)?;
     let ids = Tensor::from_slice(labels, labels.len(), dev)?;
-    Ok((&p.x - c.index_select(&ids, 0)?)?.sqr()?.sum(D::Minus1)?.to_vec1()?)
+    Ok((&p.x - c.index_select(&ids, 0)?)?
+        .sqr()?
+        .sum(D::Minus1)?
+        .to_vec1()?)
 }
 
 /// Elements of one block's `rows × k` distance matrix in the tensor path (16 MB in `f32`).
@@ -112,8 +135,15 @@ const BLOCK_ELEMS: usize = 1 << 22;
 
 /// Assigns every point to its nearest row of `centroids` (`k × d`, host, row-major) and, if
 /// `accumulate`, sums the points of each cluster.
-pub(crate) fn step(p: &Points, centroids: &[f32], k: usize, accumulate: bool) -> Result<Step, ClusterError> {
-    match with_cpu_slice(&p.x, |x| crate::cpu_step::step(x, &p.sq, p.d, centroids, k, accumulate))? {
+pub(crate) fn step(
+    p: &Points,
+    centroids: &[f32],
+    k: usize,
+    accumulate: bool,
+) -> Result<Step, ClusterError> {
+    match with_cpu_slice(&p.x, |x| {
+        crate::cpu_step::step(x, &p.sq, p.d, centroids, k, accumulate)
+    })? {
         Some(s) => Ok(s),
         None => tensor_step(p, centroids, k, accumulate),
     }
@@ -121,7 +151,12 @@ pub(crate) fn step(p: &Points, centroids: &[f32], k: usize, accumulate: bool) ->
 
 /// The same step as candle ops (distances ‖x‖² − 2·x·cᵀ + ‖c‖² by one matmul per block of rows,
 /// sums by `index_add`), for devices other than the CPU.
-fn tensor_step(p: &Points, centroids: &[f32], k: usize, accumulate: bool) -> Result<Step, ClusterError> {
+fn tensor_step(
+    p: &Points,
+    centroids: &[f32],
+    k: usize,
+    accumulate: bool,
+) -> Result<Step, ClusterError> {
     let dev = p.x.device();
     let c = Tensor::from_slice(centroids, (k, p.d), dev)?;
     let ct = c.t()?.contiguous()?;
@@ -132,13 +167,21 @@ fn tensor_step(p: &Points, centroids: &[f32], k: usize, accumulate: bool) -> Res
     for start in (0..p.n).step_by(block) {
         let len = block.min(p.n - start);
         // ‖x‖² is constant along a row, so the argmin needs only ‖c‖² − 2·x·cᵀ.
-        let partial = p.x.narrow(0, start, len)?.matmul(&ct)?.affine(-2.0, 0.0)?.broadcast_add(&c_sq)?;
+        let partial =
+            p.x.narrow(0, start, len)?
+                .matmul(&ct)?
+                .affine(-2.0, 0.0)?
+                .broadcast_add(&c_sq)?;
         labels.push(partial.argmin_keepdim(D::Minus1)?);
         dists.push(partial.min(D::Minus1)?);
     }
     let labels = Tensor::cat(&labels, 0)?.flatten_all()?;
     let partial_min = Tensor::cat(&dists, 0)?.to_vec1::<f32>()?;
-    let dist = partial_min.iter().zip(&p.sq).map(|(m, s)| (m + s).max(0.0)).collect();
+    let dist = partial_min
+        .iter()
+        .zip(&p.sq)
+        .map(|(m, s)| (m + s).max(0.0))
+        .collect();
     let host_labels = labels.to_vec1::<u32>()?;
     let mut counts = vec![0u64; k];
     for &l in &host_labels {
@@ -146,11 +189,20 @@ fn tensor_step(p: &Points, centroids: &[f32], k: usize, accumulate: bool) -> Res
     }
     let sums = if accumulate {
         let s = Tensor::zeros((k, p.d), DType::F32, dev)?.index_add(&labels, &p.x, 0)?;
-        s.flatten_all()?.to_vec1::<f32>()?.into_iter().map(f64::from).collect()
+        s.flatten_all()?
+            .to_vec1::<f32>()?
+            .into_iter()
+            .map(f64::from)
+            .collect()
     } else {
         Vec::new()
     };
-    Ok(Step { labels: host_labels, dist, sums, counts })
+    Ok(Step {
+        labels: host_labels,
+        dist,
+        sums,
+        counts,
+    })
 }
 
 #[cfg(test)]
@@ -173,13 +225,24 @@ mod tests {
         assert_eq!(fused.labels, ops.labels);
         assert_eq!(fused.counts, ops.counts);
         assert_eq!(fused.counts.iter().sum::<u64>(), n as u64);
-        assert!(fused.dist.iter().zip(&ops.dist).all(|(a, b)| (a - b).abs() < 1e-4));
-        assert!(fused.sums.iter().zip(&ops.sums).all(|(a, b)| (a - b).abs() < 1e-3));
+        assert!(fused
+            .dist
+            .iter()
+            .zip(&ops.dist)
+            .all(|(a, b)| (a - b).abs() < 1e-4));
+        assert!(fused
+            .sums
+            .iter()
+            .zip(&ops.sums)
+            .all(|(a, b)| (a - b).abs() < 1e-3));
         let host = exact_dist(&p, &c, &fused.labels).unwrap();
         let tensor = exact_dist_tensor(&p, &c, &fused.labels).unwrap();
         assert!(host.iter().zip(&tensor).all(|(a, b)| (a - b).abs() < 1e-5));
         // The chunking does not depend on the thread count, so neither do the sums.
-        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let serial = one_thread.install(|| step(&p, &c, k, true).unwrap());
         assert_eq!(serial.sums, fused.sums);
         assert_eq!(serial.dist, fused.dist);

@@ -12,7 +12,9 @@ fn correlated(n: usize, d: usize, seed: u64) -> Tensor {
     let mut normal = || -> f32 { StandardNormal.sample(&mut rng) };
     let z: Vec<f32> = (0..n * d).map(|_| normal()).collect();
     // Mixing matrix with column scales from 10 down to 0.1.
-    let a: Vec<f32> = (0..d * d).map(|i| normal() * 10f32.powf(1.0 - 2.0 * (i % d) as f32 / (d - 1) as f32)).collect();
+    let a: Vec<f32> = (0..d * d)
+        .map(|i| normal() * 10f32.powf(1.0 - 2.0 * (i % d) as f32 / (d - 1) as f32))
+        .collect();
     let z = Tensor::from_vec(z, (n, d), &Device::Cpu).unwrap();
     let a = Tensor::from_vec(a, (d, d), &Device::Cpu).unwrap();
     (z.matmul(&a).unwrap() + 3.0).unwrap()
@@ -21,14 +23,21 @@ fn correlated(n: usize, d: usize, seed: u64) -> Tensor {
 fn covariance(y: &Tensor) -> Vec<Vec<f32>> {
     let n = y.dim(0).unwrap() as f64;
     let c = y.broadcast_sub(&y.mean_keepdim(0).unwrap()).unwrap();
-    (c.t().unwrap().matmul(&c).unwrap() / n).unwrap().to_vec2().unwrap()
+    (c.t().unwrap().matmul(&c).unwrap() / n)
+        .unwrap()
+        .to_vec2()
+        .unwrap()
 }
 
 #[test]
 fn whitened_covariance_is_identity() {
     let x = correlated(4000, 12, 1);
     let pca = PcaWhitening::fit(&x, 6).unwrap();
-    assert!(pca.eigenvalues.windows(2).all(|w| w[0] >= w[1]), "{:?}", pca.eigenvalues);
+    assert!(
+        pca.eigenvalues.windows(2).all(|w| w[0] >= w[1]),
+        "{:?}",
+        pca.eigenvalues
+    );
     let y = pca.transform(&x).unwrap();
     assert_eq!(y.dims(), &[4000, 6]);
     let cov = covariance(&y);
@@ -55,9 +64,16 @@ fn kept_components_carry_the_most_variance() {
         })
         .collect();
     let x = Tensor::from_vec(data, (3000, 5), &Device::Cpu).unwrap();
-    let p = PcaWhitening::fit(&x, 2).unwrap().projection.to_vec2::<f32>().unwrap();
+    let p = PcaWhitening::fit(&x, 2)
+        .unwrap()
+        .projection
+        .to_vec2::<f32>()
+        .unwrap();
     for (row, weights) in p.iter().enumerate().skip(2) {
-        assert!(weights.iter().all(|w| w.abs() < 0.01), "row {row}: {weights:?}");
+        assert!(
+            weights.iter().all(|w| w.abs() < 0.01),
+            "row {row}: {weights:?}"
+        );
     }
 }
 
@@ -82,5 +98,7 @@ fn bad_input_is_an_error() {
     let err = pca_whiten(&constant, 2).unwrap_err();
     assert!(err.to_string().contains("variance"), "{err}");
     let pca = PcaWhitening::fit(&x, 2).unwrap();
-    assert!(pca.transform(&Tensor::zeros((3, 5), candle_core::DType::F32, &Device::Cpu).unwrap()).is_err());
+    assert!(pca
+        .transform(&Tensor::zeros((3, 5), candle_core::DType::F32, &Device::Cpu).unwrap())
+        .is_err());
 }

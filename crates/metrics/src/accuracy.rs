@@ -24,7 +24,9 @@ pub fn confusion_matrix(
         if p >= n_classes || t >= n_classes {
             return Err(MetricError::invalid(
                 "confusion_matrix",
-                format!("label at index {i} (pred {p}, truth {t}) is not below n_classes = {n_classes}"),
+                format!(
+                    "label at index {i} (pred {p}, truth {t}) is not below n_classes = {n_classes}"
+                ),
             ));
         }
         m[t][p] += 1;
@@ -46,7 +48,11 @@ mod tests {
     fn accuracy_rejects_bad_input() {
         assert!(matches!(
             accuracy(&[0, 1], &[0]),
-            Err(MetricError::LengthMismatch { left: 2, right: 1, .. })
+            Err(MetricError::LengthMismatch {
+                left: 2,
+                right: 1,
+                ..
+            })
         ));
         assert!(matches!(accuracy(&[], &[]), Err(MetricError::Empty { .. })));
     }

@@ -70,6 +70,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        assert!(matches!(ari(&[0, 1], &[0]), Err(MetricError::LengthMismatch { .. })));
+        assert!(matches!(
+            ari(&[0, 1], &[0]),
+            Err(MetricError::LengthMismatch { .. })
+        ));
     }
 }

@@ -42,7 +42,15 @@ fn check(w: &[f64], rows: usize, cols: usize) -> Result<(), MetricError> {
         ));
     }
     if let Some(i) = w.iter().position(|v| !v.is_finite()) {
-        return Err(MetricError::invalid(WHAT, format!("weight {i} (row {}, column {}) is {}", i / cols, i % cols, w[i])));
+        return Err(MetricError::invalid(
+            WHAT,
+            format!(
+                "weight {i} (row {}, column {}) is {}",
+                i / cols,
+                i % cols,
+                w[i]
+            ),
+        ));
     }
     Ok(())
 }
@@ -62,8 +70,8 @@ fn solve(costs: &[f64], rows: usize, cols: usize) -> Result<Vec<usize>, MetricEr
             square[(r, k)] = row[c];
         }
     }
-    let (row_to_col, _) =
-        lapjv::lapjv(&square).map_err(|e| MetricError::invalid(WHAT, format!("solver failed: {e}")))?;
+    let (row_to_col, _) = lapjv::lapjv(&square)
+        .map_err(|e| MetricError::invalid(WHAT, format!("solver failed: {e}")))?;
     Ok(row_to_col[..rows].iter().map(|&k| keep[k]).collect())
 }
 
@@ -101,7 +109,15 @@ mod tests {
 
     /// All injective row → column maps, for brute-force checks on tiny matrices.
     fn best_by_brute_force(w: &[f64], rows: usize, cols: usize, maximise: bool) -> f64 {
-        fn rec(w: &[f64], r: usize, rows: usize, cols: usize, used: &mut Vec<bool>, acc: f64, best: &mut Vec<f64>) {
+        fn rec(
+            w: &[f64],
+            r: usize,
+            rows: usize,
+            cols: usize,
+            used: &mut Vec<bool>,
+            acc: f64,
+            best: &mut Vec<f64>,
+        ) {
             if r == rows {
                 best.push(acc);
                 return;
@@ -116,9 +132,20 @@ mod tests {
         }
         let mut all = Vec::new();
         rec(w, 0, rows, cols, &mut vec![false; cols], 0.0, &mut all);
-        all.into_iter().fold(if maximise { f64::NEG_INFINITY } else { f64::INFINITY }, |b, v| {
-            if maximise { b.max(v) } else { b.min(v) }
-        })
+        all.into_iter().fold(
+            if maximise {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
+            |b, v| {
+                if maximise {
+                    b.max(v)
+                } else {
+                    b.min(v)
+                }
+            },
+        )
     }
 
     #[test]
@@ -140,14 +167,22 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn unit(&mut self) -> f64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (self.0 >> 11) as f64 / (1u64 << 53) as f64
         }
     }
 
     fn check_against_brute_force(w: &[f64], rows: usize, cols: usize) {
         for maximise in [true, false] {
-            let a = if maximise { assign_max(w, rows, cols) } else { assign_min(w, rows, cols) }.unwrap();
+            let a = if maximise {
+                assign_max(w, rows, cols)
+            } else {
+                assign_min(w, rows, cols)
+            }
+            .unwrap();
             assert_eq!(a.len(), rows);
             let mut seen = a.clone();
             seen.sort();
@@ -156,7 +191,10 @@ mod tests {
             assert!(a.iter().all(|&c| c < cols));
             let best = best_by_brute_force(w, rows, cols, maximise);
             let got = total(w, cols, &a);
-            assert!((got - best).abs() < 1e-9, "{rows}×{cols} max={maximise}: {got} vs {best} for {w:?}");
+            assert!(
+                (got - best).abs() < 1e-9,
+                "{rows}×{cols} max={maximise}: {got} vs {best} for {w:?}"
+            );
         }
     }
 
@@ -180,7 +218,13 @@ mod tests {
         for (rows, cols) in [(4, 4), (5, 5), (3, 6), (2, 9), (6, 7)] {
             for _ in 0..50 {
                 let w: Vec<f64> = (0..rows * cols)
-                    .map(|_| if rng.unit() < 0.6 { 0.0 } else { (rng.unit() * 4.0).floor() })
+                    .map(|_| {
+                        if rng.unit() < 0.6 {
+                            0.0
+                        } else {
+                            (rng.unit() * 4.0).floor()
+                        }
+                    })
                     .collect();
                 check_against_brute_force(&w, rows, cols);
             }

@@ -77,6 +77,9 @@ mod tests {
 
     #[test]
     fn rejects_mismatched_lengths() {
-        assert!(matches!(cluster_accuracy(&[0, 1], &[0]), Err(MetricError::LengthMismatch { .. })));
+        assert!(matches!(
+            cluster_accuracy(&[0, 1], &[0]),
+            Err(MetricError::LengthMismatch { .. })
+        ));
     }
 }

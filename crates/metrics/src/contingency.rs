@@ -21,11 +21,19 @@ impl Contingency {
         for (&i, &j) in ia.iter().zip(&ib) {
             counts[i * cols + j] += 1;
         }
-        Ok(Contingency { rows, cols, counts, n: a.len() as u64 })
+        Ok(Contingency {
+            rows,
+            cols,
+            counts,
+            n: a.len() as u64,
+        })
     }
 
     pub fn row_sums(&self) -> Vec<u64> {
-        self.counts.chunks(self.cols).map(|r| r.iter().sum()).collect()
+        self.counts
+            .chunks(self.cols)
+            .map(|r| r.iter().sum())
+            .collect()
     }
 
     pub fn col_sums(&self) -> Vec<u64> {
@@ -44,7 +52,10 @@ fn dense(labels: &[u32]) -> (Vec<usize>, usize) {
     let mut uniq = labels.to_vec();
     uniq.sort_unstable();
     uniq.dedup();
-    let idx = labels.iter().map(|l| uniq.binary_search(l).expect("label is in its own set")).collect();
+    let idx = labels
+        .iter()
+        .map(|l| uniq.binary_search(l).expect("label is in its own set"))
+        .collect();
     (idx, uniq.len())
 }
 

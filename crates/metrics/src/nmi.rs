@@ -16,12 +16,11 @@ pub fn nmi(a: &[u32], b: &[u32]) -> Result<f64, MetricError> {
     let n = c.n as f64;
     let (ra, cb) = (c.row_sums(), c.col_sums());
     let mut mi = 0.0;
-    for i in 0..c.rows {
-        for j in 0..c.cols {
-            let nij = c.counts[i * c.cols + j];
+    for (row, &a) in c.counts.chunks(c.cols).zip(&ra) {
+        for (&nij, &b) in row.iter().zip(&cb) {
             if nij > 0 {
                 let nij = nij as f64;
-                mi += nij / n * (n * nij / (ra[i] as f64 * cb[j] as f64)).ln();
+                mi += nij / n * (n * nij / (a as f64 * b as f64)).ln();
             }
         }
     }
@@ -35,10 +34,14 @@ pub fn nmi(a: &[u32], b: &[u32]) -> Result<f64, MetricError> {
 }
 
 fn entropy(counts: &[u64], n: f64) -> f64 {
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / n;
-        -p * p.ln()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.ln()
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -94,7 +97,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_input() {
-        assert!(matches!(nmi(&[0], &[0, 1]), Err(MetricError::LengthMismatch { .. })));
+        assert!(matches!(
+            nmi(&[0], &[0, 1]),
+            Err(MetricError::LengthMismatch { .. })
+        ));
         assert!(matches!(nmi(&[], &[]), Err(MetricError::Empty { .. })));
     }
 }

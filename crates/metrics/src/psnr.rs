@@ -9,12 +9,18 @@ use crate::error::{check_pair, MetricError};
 pub fn psnr(pred: &[f32], truth: &[f32], max_val: f32) -> Result<f64, MetricError> {
     let n = check_pair("psnr", pred, truth)?;
     if !(max_val.is_finite() && max_val > 0.0) {
-        return Err(MetricError::invalid("psnr", format!("max_val must be positive and finite, got {max_val}")));
+        return Err(MetricError::invalid(
+            "psnr",
+            format!("max_val must be positive and finite, got {max_val}"),
+        ));
     }
     let mut se = 0.0f64;
     for (i, (&p, &t)) in pred.iter().zip(truth).enumerate() {
         if !(p.is_finite() && t.is_finite()) {
-            return Err(MetricError::invalid("psnr", format!("non-finite value at index {i} (pred {p}, truth {t})")));
+            return Err(MetricError::invalid(
+                "psnr",
+                format!("non-finite value at index {i} (pred {p}, truth {t})"),
+            ));
         }
         let d = p as f64 - t as f64;
         se += d * d;
@@ -43,14 +49,23 @@ mod tests {
 
     #[test]
     fn identical_is_infinite() {
-        assert_eq!(psnr(&[0.5, 0.25], &[0.5, 0.25], 1.0).unwrap(), f64::INFINITY);
+        assert_eq!(
+            psnr(&[0.5, 0.25], &[0.5, 0.25], 1.0).unwrap(),
+            f64::INFINITY
+        );
     }
 
     #[test]
     fn rejects_bad_input() {
-        assert!(matches!(psnr(&[0.0], &[0.0, 1.0], 1.0), Err(MetricError::LengthMismatch { .. })));
+        assert!(matches!(
+            psnr(&[0.0], &[0.0, 1.0], 1.0),
+            Err(MetricError::LengthMismatch { .. })
+        ));
         assert!(psnr(&[0.0], &[1.0], 0.0).is_err());
         assert!(psnr(&[f32::NAN], &[1.0], 1.0).is_err());
-        assert!(matches!(psnr(&[], &[], 1.0), Err(MetricError::Empty { .. })));
+        assert!(matches!(
+            psnr(&[], &[], 1.0),
+            Err(MetricError::Empty { .. })
+        ));
     }
 }

@@ -18,12 +18,25 @@ const C2: f64 = (0.03 * DATA_RANGE) * (0.03 * DATA_RANGE);
 
 /// Mean SSIM of two `channels × height × width` images (row-major, values in [0, 1]),
 /// averaged over channels and over the `(height − 10) × (width − 10)` valid window positions.
-pub fn ssim(pred: &[f32], truth: &[f32], channels: usize, height: usize, width: usize) -> Result<f64, MetricError> {
+pub fn ssim(
+    pred: &[f32],
+    truth: &[f32],
+    channels: usize,
+    height: usize,
+    width: usize,
+) -> Result<f64, MetricError> {
     check_pair("ssim", pred, truth)?;
-    if channels.checked_mul(height).and_then(|v| v.checked_mul(width)) != Some(pred.len()) {
+    if channels
+        .checked_mul(height)
+        .and_then(|v| v.checked_mul(width))
+        != Some(pred.len())
+    {
         return Err(MetricError::invalid(
             "ssim",
-            format!("{} values do not form a {channels} × {height} × {width} image", pred.len()),
+            format!(
+                "{} values do not form a {channels} × {height} × {width} image",
+                pred.len()
+            ),
         ));
     }
     if height < WIN || width < WIN {
@@ -33,12 +46,23 @@ pub fn ssim(pred: &[f32], truth: &[f32], channels: usize, height: usize, width: 
         ));
     }
     if let Some(i) = pred.iter().chain(truth).position(|v| !v.is_finite()) {
-        return Err(MetricError::invalid("ssim", format!("non-finite value at flat index {i} of pred ++ truth")));
+        return Err(MetricError::invalid(
+            "ssim",
+            format!("non-finite value at flat index {i} of pred ++ truth"),
+        ));
     }
     let g = gaussian_window();
     let plane = height * width;
     let total: f64 = (0..channels)
-        .map(|c| ssim_plane(&pred[c * plane..(c + 1) * plane], &truth[c * plane..(c + 1) * plane], height, width, &g))
+        .map(|c| {
+            ssim_plane(
+                &pred[c * plane..(c + 1) * plane],
+                &truth[c * plane..(c + 1) * plane],
+                height,
+                width,
+                &g,
+            )
+        })
         .sum();
     Ok(total / channels as f64)
 }
@@ -86,7 +110,8 @@ fn ssim_plane(x: &[f32], y: &[f32], h: usize, w: usize, g: &[f64; WIN]) -> f64 {
             }
             let [ux, uy, uxx, uyy, uxy] = m;
             let (vx, vy, vxy) = (uxx - ux * ux, uyy - uy * uy, uxy - ux * uy);
-            sum += ((2.0 * ux * uy + C1) * (2.0 * vxy + C2)) / ((ux * ux + uy * uy + C1) * (vx + vy + C2));
+            sum += ((2.0 * ux * uy + C1) * (2.0 * vxy + C2))
+                / ((ux * ux + uy * uy + C1) * (vx + vy + C2));
         }
     }
     sum / (oh * ow) as f64
@@ -102,7 +127,9 @@ mod tests {
         let mut s = seed;
         (0..n)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (s >> 40) as f32 / (1u32 << 24) as f32
             })
             .collect()
@@ -143,7 +170,10 @@ mod tests {
         let u = lcg_image(8, 2 * 16 * 20);
         let p: Vec<f32> = t.iter().zip(&u).map(|(a, b)| a * 0.8 + 0.2 * b).collect();
         let got = ssim(&p, &t, 2, 16, 20).unwrap();
-        assert!((got - SKIMAGE_SSIM).abs() < 1e-10, "{got} vs {SKIMAGE_SSIM}");
+        assert!(
+            (got - SKIMAGE_SSIM).abs() < 1e-10,
+            "{got} vs {SKIMAGE_SSIM}"
+        );
     }
     const SKIMAGE_SSIM: f64 = 0.9508971268958609;
 
