@@ -1,1 +1,5 @@
-fn main(){}
+//! The `pipeline` binary: a thin edge over the library.
+
+fn main() -> std::process::ExitCode {
+    pipeline::cli::main()
+}

@@ -1,0 +1,88 @@
+//! `pipeline run` and `pipeline validate`.
+
+use std::path::PathBuf;
+
+use super::{load_and_plan, Failure, RecipeArgs};
+use crate::run::{self, Force, RunOptions, Status};
+use crate::store::Store;
+
+pub struct RunArgs {
+    pub recipe: RecipeArgs,
+    pub jobs: Option<usize>,
+    pub force: Vec<String>,
+    pub dry_run: bool,
+    pub store: PathBuf,
+    pub results: PathBuf,
+    pub device: String,
+    pub quiet: bool,
+}
+
+pub fn validate(args: &RecipeArgs) -> Result<(), Failure> {
+    let (recipe, plan) = load_and_plan(args)?;
+    let stages: usize = plan.points.iter().map(|p| p.stages.len()).sum();
+    println!(
+        "{}: ok ({} stages, {} sweep point{}, {} distinct to compute)",
+        args.recipe.display(),
+        stages,
+        recipe.points.len(),
+        if recipe.points.len() == 1 { "" } else { "s" },
+        plan.nodes.len()
+    );
+    Ok(())
+}
+
+pub fn run(mut args: RunArgs) -> Result<(), Failure> {
+    // `--force recipe.yaml` parses the recipe as the stage to force; put it back.
+    if !args.recipe.recipe.exists() && args.force.iter().any(|f| PathBuf::from(f).is_file()) {
+        let i = args.force.iter().position(|f| PathBuf::from(f).is_file()).expect("checked");
+        let file = args.force.remove(i);
+        let stage = std::mem::replace(&mut args.recipe.recipe, PathBuf::from(file));
+        args.force.push(stage.to_string_lossy().into_owned());
+    }
+    let force = if args.force.is_empty() {
+        Force::None
+    } else if args.force.iter().any(String::is_empty) {
+        Force::All
+    } else {
+        Force::Stages(args.force.clone())
+    };
+    let (recipe, plan) = load_and_plan(&args.recipe)?;
+    let store = Store::open(&args.store)?;
+    if args.dry_run {
+        let forced = run::forced_nodes(&plan, &force).map_err(|d| Failure::Usage(format!("error: {d}")))?;
+        for line in run::explain(&store, &recipe, &plan, &forced) {
+            println!("{line}");
+        }
+        return Ok(());
+    }
+    let device = pipeline_nn::device::select_device(&args.device).map_err(|e| Failure::Usage(format!("error: --device: {e}")))?;
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let opts = RunOptions { jobs, force, device, results: args.results.clone(), quiet: args.quiet };
+    let report = run::run(&recipe, &plan, &store, &opts)?;
+
+    if !report.table.rows.is_empty() {
+        println!("{}", report.table.render_text());
+    }
+    let count = |w: &str| report.records.iter().filter(|r| r.status.word() == w).count();
+    println!(
+        "{}: ran {}, cached {}, failed {}, skipped {} → {}",
+        recipe.name,
+        count("ran"),
+        count("cached"),
+        count("failed"),
+        count("skipped"),
+        report.run_dir.display()
+    );
+    if report.failures() > 0 {
+        let mut lines = Vec::new();
+        for (node, rec) in plan.nodes.iter().zip(&report.records) {
+            match &rec.status {
+                Status::Failed(e) => lines.push(format!("error: {e}")),
+                Status::Skipped(why) => lines.push(format!("skipped: stage `{}` ({why})", node.stage)),
+                _ => {}
+            }
+        }
+        return Err(Failure::Work(lines.join("\n")));
+    }
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! Every method the binary knows, in the order `pipeline list` shows them.
+
+use super::{AnyMethod, Kind};
+use crate::stages::{evaluate, ingest};
+
+static ALL: &[&dyn AnyMethod] = &[
+    &ingest::synth_digits::SynthDigits,
+    &evaluate::clustering::ClusterAcc,
+    &evaluate::clustering::Nmi,
+    &evaluate::clustering::Ari,
+];
+
+pub fn all() -> &'static [&'static dyn AnyMethod] {
+    ALL
+}
+
+pub fn methods_of(kind: Kind) -> impl Iterator<Item = &'static dyn AnyMethod> {
+    ALL.iter().copied().filter(move |m| m.info().kind == kind)
+}
+
+pub fn find(kind: Kind, name: &str) -> Option<&'static dyn AnyMethod> {
+    methods_of(kind).find(|m| m.info().name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_within_a_kind() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                assert!(
+                    a.info().kind != b.info().kind || a.info().name != b.info().name,
+                    "{} {} declared twice",
+                    a.info().kind,
+                    a.info().name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_default_passes_its_own_validation() {
+        for m in ALL {
+            m.resolve(&Default::default()).unwrap_or_else(|e| panic!("{}: {e}", m.info().name));
+        }
+    }
+}

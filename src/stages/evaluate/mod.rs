@@ -1,0 +1,3 @@
+//! `evaluate`: measurements on the test split, each writing metrics named after the method.
+
+pub mod clustering;
