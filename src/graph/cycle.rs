@@ -28,9 +28,8 @@ pub fn find_cycle(deps: &[Vec<usize>]) -> Option<Vec<usize>> {
                     path.push(cur);
                     cur = parent[cur];
                 }
+                // Each step of the parent chain is a data-flow edge, so this reads start -> ... -> start.
                 path.push(start);
-                // `path` follows "reads" edges; the user reads a cycle in data-flow order.
-                path.reverse();
                 return Some(path);
             }
             if parent[d] == usize::MAX && d != start {

@@ -80,20 +80,15 @@ impl Table {
         table
     }
 
-    fn has_std(&self) -> bool {
-        self.rows.iter().flat_map(|r| &r.cells).flatten().any(|c| c.std.is_some())
-    }
-
     pub fn write_csv(&self, path: &Path) -> anyhow::Result<()> {
         let mut w = csv::Writer::from_path(path)?;
-        let with_std = self.has_std();
         let mut header = vec!["row".to_string()];
         header.extend(self.params.iter().cloned());
         for c in &self.columns {
+            // Always paired with its std column (empty for one seed): the pairs are how
+            // `read_csv` tells measurements from parameter columns.
             header.push(c.clone());
-            if with_std {
-                header.push(format!("{c}_std"));
-            }
+            header.push(format!("{c}_std"));
         }
         w.write_record(&header)?;
         for r in &self.rows {
@@ -101,9 +96,7 @@ impl Table {
             rec.extend(r.params.iter().cloned());
             for c in &r.cells {
                 rec.push(c.as_ref().map(|c| format_value(c.mean)).unwrap_or_default());
-                if with_std {
-                    rec.push(c.as_ref().and_then(|c| c.std).map(format_value).unwrap_or_default());
-                }
+                rec.push(c.as_ref().and_then(|c| c.std).map(format_value).unwrap_or_default());
             }
             w.write_record(&rec)?;
         }
@@ -111,9 +104,8 @@ impl Table {
         Ok(())
     }
 
-    /// Reads a `table.csv` written by [`Table::write_csv`]. Parameter columns are those before
-    /// the first measurement; they are told apart by the header's `_std` pairs, or, without std
-    /// columns, by being non-numeric.
+    /// Reads a `table.csv` written by [`Table::write_csv`]: measurements are the columns paired
+    /// with a `_std` column; the columns between `row` and the first of them are parameters.
     pub fn read_csv(path: &Path) -> anyhow::Result<Table> {
         let mut r = csv::Reader::from_path(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let header: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
@@ -122,10 +114,8 @@ impl Table {
         }
         let records: Vec<csv::StringRecord> = r.records().collect::<Result<_, _>>()?;
         let is_std = |h: &str| h.ends_with("_std") && header.iter().any(|o| Some(o.as_str()) == h.strip_suffix("_std"));
-        let numeric_col = |i: usize| records.iter().all(|rec| rec.get(i).is_none_or(|v| v.is_empty() || v.parse::<f64>().is_ok()));
-        let first_measure = (1..header.len())
-            .find(|&i| header.iter().any(|h| *h == format!("{}_std", header[i])) || numeric_col(i))
-            .unwrap_or(header.len());
+        let first_measure =
+            (1..header.len()).find(|&i| header.iter().any(|h| *h == format!("{}_std", header[i]))).unwrap_or(header.len());
         let params: Vec<String> = header[1..first_measure].to_vec();
         let columns: Vec<(usize, String, Option<usize>)> = (first_measure..header.len())
             .filter(|&i| !is_std(&header[i]))
