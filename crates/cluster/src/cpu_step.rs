@@ -31,6 +31,14 @@ struct Kernel<'a> {
     accumulate: bool,
 }
 
+/// One chunk of rows: its points and squared norms in, its labels and distances out.
+struct Rows<'a> {
+    x: &'a [f32],
+    x_sq: &'a [f32],
+    labels: &'a mut [u32],
+    dist: &'a mut [f32],
+}
+
 /// One chunk's share of the cluster sums (`k × d`, empty without accumulation) and counts.
 type Partial = (Vec<f64>, Vec<u64>);
 
@@ -75,10 +83,12 @@ pub(crate) fn step(
             let rows = ci * rows_per..ci * rows_per + lab.len();
             chunk(
                 &kern,
-                &x[rows.start * d..rows.end * d],
-                &x_sq[rows],
-                lab,
-                dis,
+                Rows {
+                    x: &x[rows.start * d..rows.end * d],
+                    x_sq: &x_sq[rows],
+                    labels: lab,
+                    dist: dis,
+                },
             )
         })
         .collect();
@@ -103,55 +113,44 @@ pub(crate) fn step(
 
 /// [`chunk_body`] compiled for the widest vector unit the CPU has: the argmin and the `f64`
 /// sums are auto-vectorised, and SSE2 (the build's baseline) halves or quarters their width.
-fn chunk(kern: &Kernel, x: &[f32], x_sq: &[f32], labels: &mut [u32], dist: &mut [f32]) -> Partial {
+fn chunk(kern: &Kernel, rows: Rows) -> Partial {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512f") {
             // SAFETY: the CPU supports AVX-512F, checked just above.
-            return unsafe { chunk_avx512(kern, x, x_sq, labels, dist) };
+            return unsafe { chunk_avx512(kern, rows) };
         }
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { chunk_avx2(kern, x, x_sq, labels, dist) };
+            return unsafe { chunk_avx2(kern, rows) };
         }
     }
-    chunk_body(kern, x, x_sq, labels, dist)
+    chunk_body(kern, rows)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn chunk_avx512(
-    kern: &Kernel,
-    x: &[f32],
-    x_sq: &[f32],
-    labels: &mut [u32],
-    dist: &mut [f32],
-) -> Partial {
-    chunk_body(kern, x, x_sq, labels, dist)
+/// Defines a copy of [`chunk_body`] compiled with the given target features.
+macro_rules! chunk_with_features {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        unsafe fn $name(kern: &Kernel, rows: Rows) -> Partial {
+            chunk_body(kern, rows)
+        }
+    };
 }
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn chunk_avx2(
-    kern: &Kernel,
-    x: &[f32],
-    x_sq: &[f32],
-    labels: &mut [u32],
-    dist: &mut [f32],
-) -> Partial {
-    chunk_body(kern, x, x_sq, labels, dist)
-}
+chunk_with_features!(chunk_avx512, "avx512f");
+chunk_with_features!(chunk_avx2, "avx2,fma");
 
 /// Assigns the rows of one chunk, block by block, and sums them per cluster.
 #[inline(always)]
-fn chunk_body(
-    kern: &Kernel,
-    x: &[f32],
-    x_sq: &[f32],
-    labels: &mut [u32],
-    dist: &mut [f32],
-) -> Partial {
+fn chunk_body(kern: &Kernel, rows: Rows) -> Partial {
+    let Rows {
+        x,
+        x_sq,
+        labels,
+        dist,
+    } = rows;
     let Kernel {
         d,
         k,
