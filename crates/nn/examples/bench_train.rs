@@ -4,7 +4,8 @@
 //! (conv 1→32, pool, conv 32→64, pool, fc 3136→128, fc 128→10) at batch 64 and 256.
 //!
 //! `cargo run --release -p pipeline-nn --example bench_train [-- --steps N --device cpu]`
-//! Each configuration runs in its own process so its peak memory (VmHWM) is its own.
+//! Each configuration runs in its own process so its peak memory (VmHWM) is its own. Wall times
+//! are what training sees; "cpu ms/step" (all threads together) is steadier on a shared machine.
 
 use std::process::Command;
 use std::time::Instant;
@@ -34,8 +35,8 @@ fn main() -> Result<(), NnError> {
     }
     println!("device {device}, {steps} timed steps after {WARMUP} warm-up steps, AdamW, cross-entropy on 10 classes");
     println!(
-        "{:<14} {:>9} {:>6} {:>11} {:>12} {:>11} {:>11} {:>10} {:>9}",
-        "arch", "input", "batch", "forward ms", "backward ms", "optim ms", "step ms", "images/s", "peak MiB"
+        "{:<14} {:>9} {:>6} {:>11} {:>12} {:>11} {:>11} {:>12} {:>10} {:>9}",
+        "arch", "input", "batch", "forward ms", "backward ms", "optim ms", "step ms", "cpu ms/step", "images/s", "peak MiB"
     );
     let exe = std::env::current_exe().map_err(|e| NnError::Invalid(format!("cannot find own executable: {e}")))?;
     for &(arch, c, side) in CONFIGS {
@@ -70,7 +71,11 @@ fn one(arch: &str, c: usize, side: usize, batch: usize, steps: usize, device: &s
     let y: Vec<u32> = (0..batch as u32).map(|i| i % 10).collect();
     let y = Tensor::from_vec(y, batch, &device)?;
     let (mut fwd, mut bwd, mut upd) = (0.0, 0.0, 0.0);
+    let mut cpu0 = 0.0;
     for i in 0..WARMUP + steps {
+        if i == WARMUP {
+            cpu0 = cpu_seconds();
+        }
         let t0 = Instant::now();
         let l = loss::cross_entropy(&head.forward(&encoder.forward(&x)?)?, &y)?;
         synchronize(&device)?;
@@ -89,8 +94,9 @@ fn one(arch: &str, c: usize, side: usize, batch: usize, steps: usize, device: &s
     }
     let n = steps as f64;
     let step = (fwd + bwd + upd) / n;
+    let cpu = (cpu_seconds() - cpu0) / n;
     println!(
-        "{:<14} {:>9} {:>6} {:>11.2} {:>12.2} {:>11.2} {:>11.2} {:>10.0} {:>9.0}",
+        "{:<14} {:>9} {:>6} {:>11.2} {:>12.2} {:>11.2} {:>11.2} {:>12.1} {:>10.0} {:>9.0}",
         arch,
         format!("{c}×{side}×{side}"),
         batch,
@@ -98,10 +104,23 @@ fn one(arch: &str, c: usize, side: usize, batch: usize, steps: usize, device: &s
         1e3 * bwd / n,
         1e3 * upd / n,
         1e3 * step,
+        1e3 * cpu,
         batch as f64 / step,
         peak_mib()
     );
     Ok(())
+}
+
+/// User + system CPU time of this process so far (all threads), from /proc/self/stat; on a
+/// shared machine it moves less with other load than wall time does. 0 where unavailable.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th there.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    // Clock ticks are 100 per second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Peak resident set size of this process (Linux VmHWM), in MiB; 0 where unavailable.
