@@ -28,13 +28,13 @@ pub fn glyph(d: usize, v: usize) -> Vec<Stroke> {
         (0, 0) => vec![Pen::at_arc(0.5, 0.5, 0.27, 0.46, 265.0).arc(0.5, 0.5, 0.27, 0.46, 265.0, 630.0).done()],
         // Started at the top right and carried past the start, leaving a small overlap.
         (0, _) => vec![Pen::at_arc(0.5, 0.5, 0.24, 0.46, 300.0).arc(0.5, 0.5, 0.24, 0.46, 300.0, -85.0).done()],
-        (1, 0) => vec![Pen::at(0.5, 0.0).to(0.5, 1.0).done()],
-        (1, 1) => vec![Pen::at(0.3, 0.22).to(0.5, 0.0).to(0.5, 1.0).done()],
-        (1, _) => vec![Pen::at(0.3, 0.2).to(0.5, 0.0).to(0.5, 1.0).done(), Pen::at(0.28, 1.0).to(0.72, 1.0).done()],
+        (1, 0) => vec![Pen::at(0.5, 0.0).line_to(0.5, 1.0).done()],
+        (1, 1) => vec![Pen::at(0.3, 0.22).line_to(0.5, 0.0).line_to(0.5, 1.0).done()],
+        (1, _) => vec![Pen::at(0.3, 0.2).line_to(0.5, 0.0).line_to(0.5, 1.0).done(), Pen::at(0.28, 1.0).line_to(0.72, 1.0).done()],
         (2, 0) => vec![Pen::at_arc(0.5, 0.28, 0.27, 0.26, 200.0)
             .arc(0.5, 0.28, 0.27, 0.26, 200.0, 375.0)
             .cubic((0.72, 0.55), (0.4, 0.8), (0.2, 0.98))
-            .to(0.82, 0.98)
+            .line_to(0.82, 0.98)
             .done()],
         // The curly 2 with a loop at the bottom left.
         (2, _) => vec![Pen::at_arc(0.5, 0.28, 0.26, 0.26, 205.0)
@@ -45,27 +45,27 @@ pub fn glyph(d: usize, v: usize) -> Vec<Stroke> {
             .done()],
         (3, 0) => vec![Pen::at_arc(0.48, 0.26, 0.25, 0.23, 205.0)
             .arc(0.48, 0.26, 0.25, 0.23, 205.0, 440.0)
-            .to(0.4, 0.5)
+            .line_to(0.4, 0.5)
             .arc(0.47, 0.73, 0.29, 0.26, 255.0, 520.0)
             .done()],
         // The flat-topped 3.
         (3, _) => vec![Pen::at(0.22, 0.0)
-            .to(0.76, 0.0)
-            .to(0.42, 0.4)
+            .line_to(0.76, 0.0)
+            .line_to(0.42, 0.4)
             .arc(0.47, 0.7, 0.3, 0.29, 260.0, 515.0)
             .done()],
         // Closed 4: the diagonal meets the stem at the top.
-        (4, 0) => vec![Pen::at(0.66, 1.0).to(0.66, 0.0).to(0.14, 0.68).to(0.86, 0.68).done()],
+        (4, 0) => vec![Pen::at(0.66, 1.0).line_to(0.66, 0.0).line_to(0.14, 0.68).line_to(0.86, 0.68).done()],
         // Open 4: a separate short left stroke and a full-height stem.
-        (4, _) => vec![Pen::at(0.24, 0.0).to(0.2, 0.6).to(0.84, 0.6).done(), Pen::at(0.68, 0.05).to(0.68, 1.0).done()],
+        (4, _) => vec![Pen::at(0.24, 0.0).line_to(0.2, 0.6).line_to(0.84, 0.6).done(), Pen::at(0.68, 0.05).line_to(0.68, 1.0).done()],
         (5, 0) => vec![
-            Pen::at(0.29, 0.02).to(0.25, 0.46).arc(0.48, 0.69, 0.3, 0.29, 228.0, 500.0).done(),
-            Pen::at(0.29, 0.02).to(0.78, 0.0).done(),
+            Pen::at(0.29, 0.02).line_to(0.25, 0.46).arc(0.48, 0.69, 0.3, 0.29, 228.0, 500.0).done(),
+            Pen::at(0.29, 0.02).line_to(0.78, 0.0).done(),
         ],
         // One continuous stroke, with a flatter, more angular bowl.
         (5, _) => vec![Pen::at(0.8, 0.0)
-            .to(0.3, 0.02)
-            .to(0.24, 0.44)
+            .line_to(0.3, 0.02)
+            .line_to(0.24, 0.44)
             .cubic((0.55, 0.32), (0.82, 0.5), (0.78, 0.74))
             .cubic((0.74, 0.98), (0.4, 1.05), (0.18, 0.88))
             .done()],
@@ -73,12 +73,12 @@ pub fn glyph(d: usize, v: usize) -> Vec<Stroke> {
             .cubic((0.42, 0.1), (0.2, 0.4), (0.22, 0.72))
             .arc(0.48, 0.72, 0.26, 0.26, 180.0, -180.0)
             .done()],
-        (6, _) => vec![Pen::at(0.66, 0.0).to(0.26, 0.6).arc(0.48, 0.74, 0.24, 0.24, 210.0, -150.0).done()],
-        (7, 0) => vec![Pen::at(0.18, 0.02).to(0.82, 0.02).to(0.42, 1.0).done()],
-        (7, 1) => vec![Pen::at(0.18, 0.02).to(0.82, 0.02).to(0.42, 1.0).done(), Pen::at(0.38, 0.52).to(0.8, 0.5).done()],
+        (6, _) => vec![Pen::at(0.66, 0.0).line_to(0.26, 0.6).arc(0.48, 0.74, 0.24, 0.24, 210.0, -150.0).done()],
+        (7, 0) => vec![Pen::at(0.18, 0.02).line_to(0.82, 0.02).line_to(0.42, 1.0).done()],
+        (7, 1) => vec![Pen::at(0.18, 0.02).line_to(0.82, 0.02).line_to(0.42, 1.0).done(), Pen::at(0.38, 0.52).line_to(0.8, 0.5).done()],
         (7, _) => vec![Pen::at(0.16, 0.16)
-            .to(0.18, 0.02)
-            .to(0.82, 0.02)
+            .line_to(0.18, 0.02)
+            .line_to(0.82, 0.02)
             .cubic((0.62, 0.35), (0.5, 0.65), (0.46, 1.0))
             .done()],
         (8, 0) => vec![
@@ -89,11 +89,11 @@ pub fn glyph(d: usize, v: usize) -> Vec<Stroke> {
         (8, _) => vec![Pen::at_arc(0.5, 0.26, 0.22, 0.23, 125.0)
             .arc(0.5, 0.26, 0.22, 0.23, 125.0, 405.0)
             .arc(0.5, 0.73, 0.27, 0.26, 235.0, -55.0)
-            .to_arc(0.5, 0.26, 0.22, 0.23, 125.0)
+            .line_to_arc(0.5, 0.26, 0.22, 0.23, 125.0)
             .done()],
         (9, 0) => vec![Pen::at_arc(0.47, 0.28, 0.25, 0.26, 10.0)
             .arc(0.47, 0.28, 0.25, 0.26, 10.0, -350.0)
-            .to(0.7, 1.0)
+            .line_to(0.7, 1.0)
             .done()],
         (9, _) => vec![Pen::at_arc(0.47, 0.28, 0.25, 0.26, 10.0)
             .arc(0.47, 0.28, 0.25, 0.26, 10.0, -350.0)
@@ -122,13 +122,13 @@ impl Pen {
     fn at_arc(cx: f32, cy: f32, rx: f32, ry: f32, deg: f32) -> Self {
         Pen { points: vec![arc_point(cx, cy, rx, ry, deg)] }
     }
-    fn to(mut self, x: f32, y: f32) -> Self {
+    fn line_to(mut self, x: f32, y: f32) -> Self {
         self.points.push((x, y));
         self
     }
-    fn to_arc(self, cx: f32, cy: f32, rx: f32, ry: f32, deg: f32) -> Self {
+    fn line_to_arc(self, cx: f32, cy: f32, rx: f32, ry: f32, deg: f32) -> Self {
         let (x, y) = arc_point(cx, cy, rx, ry, deg);
-        self.to(x, y)
+        self.line_to(x, y)
     }
     /// Follows the ellipse from angle `from` to `to` (degrees; either direction).
     fn arc(mut self, cx: f32, cy: f32, rx: f32, ry: f32, from: f32, to: f32) -> Self {

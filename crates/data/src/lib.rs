@@ -1,7 +1,7 @@
 //! Datasets for `pipeline`: the dataset artifact, built-in generators and loaders for local files.
 //!
 //! Every source is one function taking its typed parameters and a seed; [`ingest`] maps a recipe's
-//! `source:` name and `with:` map onto them, and [`SOURCES`] lists them for `pipeline list`.
+//! `source:` name and `with:` map onto them, and [`SOURCES`] / [`param_specs`] list them.
 //!
 //! ```
 //! let p = pipeline_data::SynthDigitsParams { train: 20, test: 10, ..Default::default() };
@@ -33,4 +33,4 @@ pub use sources::image_folder::{image_folder, ImageFolderParams};
 pub use sources::mnist::{mnist, IdxParams};
 pub use sources::moving_digits::{moving_digits, trajectory, MovingDigitsParams, Step};
 pub use sources::synth_digits::{synth_digits, SynthDigitsParams};
-pub use sources::{ingest, SourceInfo, SOURCES};
+pub use sources::{ingest, param_specs, SOURCES};

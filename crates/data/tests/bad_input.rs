@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 
 use common::*;
-use pipeline_data::{cifar10, image_folder, ingest, mnist, Cifar10Params, IdxParams, ImageFolderParams};
+use pipeline_data::{cifar10, image_folder, ingest, mnist, Cifar10Params, ImageFolderParams};
 use pipeline_params::ParamMap;
 
 #[test]

@@ -64,7 +64,7 @@ fn read_batches(files: &[PathBuf], limit: Option<usize>, classes: usize) -> Resu
     let mut counts = Vec::with_capacity(files.len());
     for f in files {
         let len = std::fs::metadata(f).map_err(|e| DataError::io(f, e))?.len() as usize;
-        if len == 0 || len % RECORD != 0 {
+        if len == 0 || !len.is_multiple_of(RECORD) {
             return Err(DataError::corrupt(
                 f,
                 format!("size {len} bytes is not a whole number of {RECORD}-byte records (1 label byte + {PIXELS} pixel bytes): truncated, or not a CIFAR-10 binary batch"),

@@ -12,39 +12,30 @@ use pipeline_params::{ParamMap, ParamSpec, Params};
 
 use crate::{DataError, Dataset};
 
-/// One ingest source as `pipeline list` shows it.
-#[derive(Debug, Clone, Copy)]
-pub struct SourceInfo {
-    pub name: &'static str,
-    pub doc: &'static str,
-    pub params: fn() -> Vec<ParamSpec>,
-    /// Whether it reads local files (its `path` parameter) rather than generating data.
-    pub reads_files: bool,
-    /// Whether it can take a digit dataset as input (`moving-digits`).
-    pub takes_digits: bool,
-}
+/// The names of the sources, as a recipe's `source:` spells them.
+pub const SOURCES: [&str; 7] = ["synth-digits", "color-shapes", "moving-digits", "mnist", "fashion-mnist", "cifar10", "image-folder"];
 
-pub const SOURCES: [SourceInfo; 7] = [
-    SourceInfo { name: "synth-digits", doc: "Synthetic MNIST-like 28×28 grayscale digits (10 classes)", params: synth_digits::SynthDigitsParams::specs, reads_files: false, takes_digits: false },
-    SourceInfo { name: "color-shapes", doc: "Synthetic 32×32 RGB shapes on textured backgrounds (8 classes)", params: color_shapes::ColorShapesParams::specs, reads_files: false, takes_digits: false },
-    SourceInfo { name: "moving-digits", doc: "Stochastic moving digits video (SVG), 64×64 frames, unlabelled", params: moving_digits::MovingDigitsParams::specs, reads_files: false, takes_digits: true },
-    SourceInfo { name: "mnist", doc: "MNIST from its IDX files", params: mnist::IdxParams::specs, reads_files: true, takes_digits: false },
-    SourceInfo { name: "fashion-mnist", doc: "Fashion-MNIST from its IDX files", params: mnist::IdxParams::specs, reads_files: true, takes_digits: false },
-    SourceInfo { name: "cifar10", doc: "CIFAR-10 from its binary batches", params: cifar10::Cifar10Params::specs, reads_files: true, takes_digits: false },
-    SourceInfo { name: "image-folder", doc: "PNG/JPEG images in one folder per class", params: image_folder::ImageFolderParams::specs, reads_files: true, takes_digits: false },
-];
+/// The parameter declarations of `source`, or `None` for an unknown name.
+pub fn param_specs(source: &str) -> Option<Vec<ParamSpec>> {
+    Some(match source {
+        "synth-digits" => synth_digits::SynthDigitsParams::specs(),
+        "color-shapes" => color_shapes::ColorShapesParams::specs(),
+        "moving-digits" => moving_digits::MovingDigitsParams::specs(),
+        "mnist" | "fashion-mnist" => mnist::IdxParams::specs(),
+        "cifar10" => cifar10::Cifar10Params::specs(),
+        "image-folder" => image_folder::ImageFolderParams::specs(),
+        _ => return None,
+    })
+}
 
 /// Runs the source named `source` with the recipe's `with:` map. `digits` is the optional digit
 /// dataset of `moving-digits`; giving it to another source is an error.
 pub fn ingest(source: &str, with: &ParamMap, seed: u64, digits: Option<&Dataset>) -> Result<Dataset, DataError> {
-    let Some(info) = SOURCES.iter().find(|s| s.name == source) else {
-        let hint = pipeline_params::closest(source, SOURCES.iter().map(|s| s.name))
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default();
-        let known: Vec<&str> = SOURCES.iter().map(|s| s.name).collect();
-        return Err(DataError::Invalid(format!("unknown source `{source}`{hint}; known: {}", known.join(", "))));
-    };
-    if digits.is_some() && !info.takes_digits {
+    if !SOURCES.contains(&source) {
+        let hint = pipeline_params::closest(source, SOURCES).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        return Err(DataError::Invalid(format!("unknown source `{source}`{hint}; known: {}", SOURCES.join(", "))));
+    }
+    if digits.is_some() && source != "moving-digits" {
         return Err(DataError::Invalid(format!("source `{source}` takes no input dataset; only moving-digits does")));
     }
     match source {
