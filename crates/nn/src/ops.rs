@@ -27,10 +27,19 @@ pub fn conv_transpose2d(
     add_channel_bias(y, bias)
 }
 
+/// Adds a per-channel bias to N×C×H×W. candle's backward sums a broadcast's gradient over all
+/// broadcast dimensions in one reduction, and a sum over (N, H, W) together takes a strided path
+/// about 100× slower than a sum over the trailing (H, W) (40 ms against 0.3 ms for 64×32×28×28
+/// on two cores). Broadcasting in two steps, over N and then over H×W, makes the backward sum
+/// the trailing H, W first and then N of a small N×C tensor.
 fn add_channel_bias(y: Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
     match bias {
         None => Ok(y),
-        Some(b) => y.broadcast_add(&b.reshape((1, b.dim(0)?, 1, 1))?),
+        Some(b) => {
+            let (n, c, h, w) = y.dims4()?;
+            let b = b.reshape((1, c, 1, 1))?.broadcast_as((n, c, 1, 1))?.broadcast_as((n, c, h, w))?;
+            y + b
+        }
     }
 }
 
