@@ -20,7 +20,8 @@ pub fn ari(a: &[u32], b: &[u32]) -> Result<f64, MetricError> {
     let both = sum_squares - n;
     let only_a = sa - sum_squares;
     let only_b = sb - sum_squares;
-    let neither = n * n - sa - sb + sum_squares;
+    // Added before subtracting: n² − sa − sb alone can go below zero.
+    let neither = n * n + sum_squares - sa - sb;
     if only_a == 0 && only_b == 0 {
         return Ok(1.0);
     }
