@@ -123,7 +123,13 @@ const GRID: usize = 5;
 
 impl Texture {
     fn random(kind: usize, fg: Rgb, rng: &mut ChaCha8Rng, size: f32) -> Self {
-        let (a, b) = (contrasting(rng, fg), contrasting(rng, fg));
+        // The second colour is near the first: a texture that stays background, so the shape's
+        // outline remains the strongest edge in the image.
+        let a = contrasting(rng, fg);
+        let b = (0..32)
+            .map(|_| a.map(|x| (x + rng.random_range(-0.3..0.3f32)).clamp(0.0, 1.0)))
+            .find(|b| distance_rgb(*b, fg) > 0.45)
+            .unwrap_or(a);
         let angle = rng.random_range(0.0..std::f32::consts::PI);
         let period = rng.random_range(3.0..9.0f32) * size / 32.0;
         let grid = (0..GRID * GRID).map(|_| rng.random::<f32>()).collect();
