@@ -27,18 +27,21 @@ pub struct Cli {
 #[derive(clap::Args, Clone)]
 pub struct RecipeArgs {
     /// The recipe (a YAML file).
-    recipe: PathBuf,
+    pub recipe: PathBuf,
     /// Override a recipe parameter: `--set k=20` (the value is read as YAML); `seed` too.
     #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
+    pub sets: Vec<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Run a recipe: every stage not already in the store, then the result tables.
     Run {
-        #[command(flatten)]
-        recipe: RecipeArgs,
+        /// The recipe (a YAML file).
+        recipe: Option<PathBuf>,
+        /// Override a recipe parameter: `--set k=20` (the value is read as YAML); `seed` too.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        sets: Vec<String>,
         /// Stages run at once (default: the number of cores).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
@@ -140,8 +143,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let result = match cli.command {
-        Command::Run { recipe, jobs, force, dry_run, store, results, device, quiet } => {
-            run_cmd::run(run_cmd::RunArgs { recipe, jobs, force, dry_run, store, results, device, quiet })
+        Command::Run { recipe, sets, jobs, force, dry_run, store, results, device, quiet } => {
+            run_cmd::run(run_cmd::RunArgs { recipe, sets, jobs, force, dry_run, store, results, device, quiet })
         }
         Command::Validate { recipe } => run_cmd::validate(&recipe),
         Command::Graph { recipe, format } => graph_cmd::graph(&recipe, format),

@@ -7,7 +7,8 @@ use crate::run::{self, Force, RunOptions, Status};
 use crate::store::Store;
 
 pub struct RunArgs {
-    pub recipe: RecipeArgs,
+    pub recipe: Option<PathBuf>,
+    pub sets: Vec<String>,
     pub jobs: Option<usize>,
     pub force: Vec<String>,
     pub dry_run: bool,
@@ -32,13 +33,18 @@ pub fn validate(args: &RecipeArgs) -> Result<(), Failure> {
 }
 
 pub fn run(mut args: RunArgs) -> Result<(), Failure> {
-    // `--force recipe.yaml` parses the recipe as the stage to force; put it back.
-    if !args.recipe.recipe.exists() && args.force.iter().any(|f| PathBuf::from(f).is_file()) {
-        let i = args.force.iter().position(|f| PathBuf::from(f).is_file()).expect("checked");
-        let file = args.force.remove(i);
-        let stage = std::mem::replace(&mut args.recipe.recipe, PathBuf::from(file));
-        args.force.push(stage.to_string_lossy().into_owned());
+    // `--force recipe.yaml` reads the recipe as the stage to force (clap cannot tell an optional
+    // value from the positional); a force value that is a file and no recipe means that.
+    if args.recipe.is_none() {
+        if let Some(i) = args.force.iter().position(|f| std::path::Path::new(f).is_file()) {
+            args.recipe = Some(PathBuf::from(args.force[i].clone()));
+            args.force[i] = String::new();
+        }
     }
+    let Some(recipe_path) = args.recipe.clone() else {
+        return Err(Failure::Usage("error: which recipe? usage: pipeline run RECIPE [--set NAME=VALUE] [--force [STAGE]]".into()));
+    };
+    let recipe_args = RecipeArgs { recipe: recipe_path, sets: args.sets.clone() };
     let force = if args.force.is_empty() {
         Force::None
     } else if args.force.iter().any(String::is_empty) {
@@ -46,10 +52,10 @@ pub fn run(mut args: RunArgs) -> Result<(), Failure> {
     } else {
         Force::Stages(args.force.clone())
     };
-    let (recipe, plan) = load_and_plan(&args.recipe)?;
+    let (recipe, plan) = load_and_plan(&recipe_args)?;
+    let forced = run::forced_nodes(&plan, &force).map_err(|d| Failure::Usage(format!("error: {d}")))?;
     let store = Store::open(&args.store)?;
     if args.dry_run {
-        let forced = run::forced_nodes(&plan, &force).map_err(|d| Failure::Usage(format!("error: {d}")))?;
         for line in run::explain(&store, &recipe, &plan, &forced) {
             println!("{line}");
         }

@@ -82,10 +82,11 @@ pub fn plan(recipe: &Recipe) -> Result<Plan, Diagnostics> {
         let mut node_of: Vec<usize> = vec![usize::MAX; valid.len()];
         for i in order {
             let s = &valid[i];
-            let seed = s.decl.seed.unwrap_or_else(|| derive_seed(point.seed, &s.decl.name));
+            let info = s.method.info();
+            // An unseeded method's key leaves the seed out, so it must not see one either.
+            let seed = if info.seeded { s.decl.seed.unwrap_or_else(|| derive_seed(point.seed, &s.decl.name)) } else { 0 };
             let inputs: Vec<(&'static str, Vec<usize>)> =
                 s.inputs.iter().map(|(slot, ds)| (*slot, ds.iter().map(|&d| node_of[d]).collect())).collect();
-            let info = s.method.info();
             let key = stage_key(s.kind, info.name, info.version, &s.params, &inputs, &nodes, info.seeded.then_some(seed));
             let idx = *by_key.entry(key.clone()).or_insert_with(|| {
                 let mut deps: Vec<usize> = inputs.iter().flat_map(|(_, ds)| ds.iter().copied()).collect();

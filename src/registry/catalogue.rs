@@ -5,6 +5,12 @@ use crate::stages::{evaluate, ingest};
 
 static ALL: &[&dyn AnyMethod] = &[
     &ingest::synth_digits::SynthDigits,
+    &ingest::synth_digits::ColorShapes,
+    &ingest::moving_digits::MovingDigits,
+    &ingest::loaders::Mnist,
+    &ingest::loaders::FashionMnist,
+    &ingest::loaders::Cifar10,
+    &ingest::loaders::ImageFolder,
     &evaluate::clustering::ClusterAcc,
     &evaluate::clustering::Nmi,
     &evaluate::clustering::Ari,
