@@ -15,6 +15,9 @@ static ALL: &[&dyn AnyMethod] = &[
     &pretrain::supervised::Supervised,
     &pretrain::autoencoder::Ae,
     &pretrain::autoencoder::Dae,
+    &pretrain::video::VideoDeterministic,
+    &pretrain::video::SvgFp,
+    &pretrain::video::SvgLp,
     &cluster::kmeans::KMeans,
     &finetune::linear::Linear,
     &finetune::full::Full,
@@ -25,7 +28,10 @@ static ALL: &[&dyn AnyMethod] = &[
     &evaluate::clustering::ClusterAcc,
     &evaluate::clustering::Nmi,
     &evaluate::clustering::Ari,
+    &evaluate::video_prediction::VideoPrediction,
     &report::samples::Samples,
+    &report::video_curves::VideoCurves,
+    &report::video_strips::VideoStrips,
 ];
 
 pub fn all() -> &'static [&'static dyn AnyMethod] {

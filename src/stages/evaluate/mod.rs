@@ -4,3 +4,4 @@ pub mod accuracy;
 pub mod clustering;
 pub mod knn;
 pub mod reconstruction;
+pub mod video_prediction;

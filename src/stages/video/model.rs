@@ -1,0 +1,241 @@
+//! The three video models of SVG (Denton & Fergus, ICML 2018) over one set of parts: a frame
+//! encoder, a decoder with skips, a frame-predictor LSTM, and for the stochastic models an
+//! inference LSTM q(z_t | x_1:t) and (learned prior only) a prior LSTM p(z_t | x_1:t−1).
+//!
+//! Training is teacher-forced as in the paper: the predictor sees the encoding of the true frame
+//! x_{t−1} and a latent z_t drawn from q, and the decoder maps its output, with the skips of the
+//! last conditioning frame, to x̂_t. Every frame is encoded and every prediction decoded in one
+//! batched call; only the LSTMs step through time. Generation feeds predictions back in.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, IndexOp, Tensor};
+use candle_nn::VarBuilder;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::net::{kl_gaussians, FrameDecoder, FrameEncoder, Lstm, LstmState};
+use crate::stage_ctx::StageError;
+
+/// Which of the paper's models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// No latent: the LSTM predicts the next frame's code from the past alone.
+    Deterministic,
+    /// SVG-FP: z_t ~ N(0, I) at test time.
+    FixedPrior,
+    /// SVG-LP: z_t ~ p(z_t | x_1:t−1), a learned prior LSTM.
+    LearnedPrior,
+}
+
+impl Variant {
+    pub fn stochastic(self) -> bool {
+        self != Variant::Deterministic
+    }
+}
+
+/// Everything needed to rebuild a video model's parts; stored in `ModelMeta.config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoConfig {
+    pub variant: Variant,
+    pub channels: usize,
+    /// Side of the square frames.
+    pub side: usize,
+    /// Channels of the encoder's first level (doubling per level).
+    pub nf: usize,
+    pub g_dim: usize,
+    /// 0 for the deterministic model.
+    pub z_dim: usize,
+    pub rnn_size: usize,
+    pub predictor_layers: usize,
+    pub posterior_layers: usize,
+    pub prior_layers: usize,
+    pub n_past: usize,
+    pub n_future: usize,
+}
+
+/// The variable prefixes of the parts.
+pub const ENCODER: &str = "encoder";
+pub const DECODER: &str = "decoder";
+pub const PREDICTOR: &str = "predictor";
+pub const POSTERIOR: &str = "posterior";
+pub const PRIOR: &str = "prior";
+
+pub struct VideoNet {
+    pub cfg: VideoConfig,
+    pub encoder: FrameEncoder,
+    pub decoder: FrameDecoder,
+    pub predictor: Lstm,
+    pub posterior: Option<Lstm>,
+    pub prior: Option<Lstm>,
+}
+
+/// What a teacher-forced pass over sequences gives.
+pub struct Forward {
+    /// Mean squared error per pixel over every predicted frame (frames 1..T).
+    pub mse: Tensor,
+    /// KL(q ‖ prior) summed over z, averaged over sequences and over steps (0 when deterministic).
+    pub kl: Tensor,
+    /// The prior's mean variance over z per step, N × (T − 1), for the learned prior.
+    pub prior_variance: Option<Tensor>,
+}
+
+impl VideoNet {
+    /// Builds the parts under `vb` (a fresh `VarMap` for training, stored tensors for evaluation).
+    pub fn new(cfg: VideoConfig, vb: VarBuilder) -> Result<VideoNet, StageError> {
+        let c = &cfg;
+        let encoder = FrameEncoder::new(c.channels, c.side, c.nf, c.g_dim, vb.pp(ENCODER))?;
+        let decoder = FrameDecoder::new(c.channels, c.side, c.nf, c.g_dim, vb.pp(DECODER))?;
+        let predictor = Lstm::predictor(c.g_dim + c.z_dim, c.g_dim, c.rnn_size, c.predictor_layers, vb.pp(PREDICTOR))?;
+        let posterior = match c.variant.stochastic() {
+            true => Some(Lstm::gaussian(c.g_dim, c.z_dim, c.rnn_size, c.posterior_layers, vb.pp(POSTERIOR))?),
+            false => None,
+        };
+        let prior = match c.variant {
+            Variant::LearnedPrior => Some(Lstm::gaussian(c.g_dim, c.z_dim, c.rnn_size, c.prior_layers, vb.pp(PRIOR))?),
+            _ => None,
+        };
+        Ok(VideoNet { cfg, encoder, decoder, predictor, posterior, prior })
+    }
+
+    /// Rebuilds a stored model from its tensors (no gradients are tracked).
+    pub fn from_tensors(cfg: VideoConfig, tensors: &HashMap<String, Tensor>, device: &Device) -> Result<VideoNet, StageError> {
+        let moved = tensors.iter().map(|(k, v)| Ok((k.clone(), v.to_device(device)?))).collect::<Result<HashMap<_, _>, StageError>>()?;
+        let vb = VarBuilder::from_tensors(moved, DType::F32, device);
+        VideoNet::new(cfg, vb).map_err(|e| StageError::msg(format!("the stored video model does not fit its own header: {e}")))
+    }
+
+    /// The teacher-forced pass over `x` (N×T×C×S×S on [0, 1]) with `rng` drawing ε for z.
+    pub fn forward(&self, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Forward, StageError> {
+        let (n, t, c, h, w) = x.dims5()?;
+        let n_past = self.cfg.n_past.min(t);
+        let (codes, skips) = self.encoder.forward(&x.reshape((n * t, c, h, w))?)?;
+        let codes = codes.reshape((n, t, self.cfg.g_dim))?;
+        let code = |i: usize| codes.i((.., i));
+
+        let mut pred_state = self.predictor.zero_state(n, &codes)?;
+        let mut post_state = self.posterior.as_ref().map(|p| p.zero_state(n, &codes)).transpose()?;
+        let mut prior_state = self.prior.as_ref().map(|p| p.zero_state(n, &codes)).transpose()?;
+        let mut preds = Vec::with_capacity(t - 1);
+        let mut kls = Vec::new();
+        let mut prior_vars = Vec::new();
+        for i in 1..t {
+            let h_prev = code(i - 1)?;
+            let input = match (&self.posterior, post_state.as_mut()) {
+                (Some(post), Some(ps)) => {
+                    let (mu_q, lq) = post.gaussian_step(&code(i)?, ps)?;
+                    let z = sample(&mu_q, &lq, rng)?;
+                    let (mu_p, lp) = match (&self.prior, prior_state.as_mut()) {
+                        (Some(prior), Some(ps)) => {
+                            let (mu_p, lp) = prior.gaussian_step(&h_prev, ps)?;
+                            prior_vars.push(lp.exp()?.mean_keepdim(1)?);
+                            (mu_p, lp)
+                        }
+                        _ => (mu_q.zeros_like()?, lq.zeros_like()?),
+                    };
+                    kls.push(kl_gaussians(&mu_q, &lq, &mu_p, &lp)?.mean_all()?);
+                    Tensor::cat(&[&h_prev, &z], 1)?
+                }
+                _ => h_prev,
+            };
+            preds.push(self.predictor.predict(&input, &mut pred_state)?);
+        }
+        // Decoder rows in (sequence, step) order; frame i takes the skips of frame
+        // min(i − 1, n_past − 1): the previous frame while conditioning, then the last
+        // conditioning frame.
+        let preds = Tensor::stack(&preds, 1)?.reshape((n * (t - 1), self.cfg.g_dim))?;
+        let rows: Vec<u32> = (0..n).flat_map(|b| (1..t).map(move |i| (b * t + (i - 1).min(n_past - 1)) as u32)).collect();
+        let rows = Tensor::from_vec(rows, n * (t - 1), x.device())?;
+        let skips = skips.iter().map(|s| s.index_select(&rows, 0)).collect::<candle_core::Result<Vec<_>>>()?;
+        let decoded = self.decoder.forward(&preds, &skips)?;
+        let target = x.narrow(1, 1, t - 1)?.reshape((n * (t - 1), c, h, w))?;
+        let mse = pipeline_nn::loss::mse(&decoded, &target)?;
+        let kl = match kls.is_empty() {
+            true => Tensor::zeros((), DType::F32, x.device())?,
+            false => (Tensor::stack(&kls, 0)?.mean_all())?,
+        };
+        let prior_variance = match prior_vars.is_empty() {
+            true => None,
+            false => Some(Tensor::cat(&prior_vars, 1)?),
+        };
+        Ok(Forward { mse, kl, prior_variance })
+    }
+
+    /// Conditions on the first `n_past` frames of `x` (N×T₀×C×S×S, T₀ ≥ n_past) and generates
+    /// `n_future` frames: N×n_future×C×S×S on [0, 1].
+    pub fn generate(&self, x: &Tensor, n_future: usize, rng: &mut ChaCha8Rng) -> Result<Tensor, StageError> {
+        let (n, t0, c, h, w) = x.dims5()?;
+        let n_past = self.cfg.n_past;
+        if t0 < n_past {
+            crate::bail!("generation needs {n_past} conditioning frames, the sequences have {t0}");
+        }
+        let (past_codes, past_skips) = self.encoder.forward(&x.narrow(1, 0, n_past)?.reshape((n * n_past, c, h, w))?)?;
+        let past_codes = past_codes.reshape((n, n_past, self.cfg.g_dim))?;
+        // The last conditioning frame's skips serve every generated frame.
+        let skips: Vec<Tensor> = past_skips
+            .iter()
+            .map(|s| {
+                let (_, sc, sh, sw) = s.dims4()?;
+                s.reshape((n, n_past, sc, sh, sw))?.i((.., n_past - 1))?.contiguous()
+            })
+            .collect::<candle_core::Result<_>>()?;
+
+        let mut pred_state = self.predictor.zero_state(n, &past_codes)?;
+        let mut post_state = self.posterior.as_ref().map(|p| p.zero_state(n, &past_codes)).transpose()?;
+        let mut prior_state = self.prior.as_ref().map(|p| p.zero_state(n, &past_codes)).transpose()?;
+        // Conditioning: z from the posterior, which sees the true next frame (as in the paper).
+        for i in 1..n_past {
+            let h_prev = past_codes.i((.., i - 1))?;
+            let input = self.with_latent(&h_prev, Some(&past_codes.i((.., i))?), &mut post_state, &mut prior_state, rng)?;
+            self.predictor.predict(&input, &mut pred_state)?;
+        }
+        let mut frames = Vec::with_capacity(n_future);
+        let mut h_prev = past_codes.i((.., n_past - 1))?.contiguous()?;
+        for _ in 0..n_future {
+            let input = self.with_latent(&h_prev, None, &mut post_state, &mut prior_state, rng)?;
+            let code = self.predictor.predict(&input, &mut pred_state)?;
+            let frame = self.decoder.forward(&code, &skips)?;
+            h_prev = self.encoder.forward(&frame)?.0;
+            frames.push(frame);
+        }
+        Ok(Tensor::stack(&frames, 1)?)
+    }
+
+    /// The predictor's input `[h, z]`: z from the posterior when `next` (the true next frame's
+    /// code) is given, else from the prior (learned or N(0, I)). The learned prior steps either way
+    /// so that its state follows the sequence.
+    fn with_latent(
+        &self,
+        h_prev: &Tensor,
+        next: Option<&Tensor>,
+        post_state: &mut Option<LstmState>,
+        prior_state: &mut Option<LstmState>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Tensor, StageError> {
+        if !self.cfg.variant.stochastic() {
+            return Ok(h_prev.clone());
+        }
+        let prior = match (&self.prior, prior_state.as_mut()) {
+            (Some(p), Some(s)) => Some(p.gaussian_step(h_prev, s)?),
+            _ => None,
+        };
+        let z = match (next, &self.posterior, post_state.as_mut()) {
+            (Some(next), Some(post), Some(s)) => {
+                let (mu, lv) = post.gaussian_step(next, s)?;
+                sample(&mu, &lv, rng)?
+            }
+            _ => match prior {
+                Some((mu, lv)) => sample(&mu, &lv, rng)?,
+                None => pipeline_nn::init::randn((h_prev.dim(0)?, self.cfg.z_dim), rng, h_prev.device())?,
+            },
+        };
+        Ok(Tensor::cat(&[h_prev, &z], 1)?)
+    }
+}
+
+/// The reparameterised draw `mu + e^{logvar/2}·ε`, ε from `rng`.
+fn sample(mu: &Tensor, logvar: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor, StageError> {
+    let eps = pipeline_nn::init::randn(mu.shape(), rng, mu.device())?;
+    Ok((mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?)
+}

@@ -1,0 +1,290 @@
+//! The networks of SVG (Denton & Fergus, "Stochastic Video Generation with a Learned Prior",
+//! ICML 2018): a DCGAN-style frame encoder and a decoder with skip connections, and LSTMs.
+//!
+//! The paper's 64×64 encoder halves the side with 4×4 stride-2 convolutions (nf, 2nf, 4nf, 8nf
+//! channels, LeakyReLU 0.2) down to 4×4, then maps to a `g_dim` vector with a 4×4 convolution and
+//! tanh; the decoder mirrors it with transposed convolutions, each level taking the encoder's
+//! activation of the same size (from the last conditioning frame) concatenated to its input, and
+//! ends in a sigmoid. Batch normalisation is left out: at the small widths used here the network
+//! trains without it, and it would make a frame's encoding depend on the rest of its batch.
+//! Any side 2^k ≥ 8 works; 64 gives the paper's four levels.
+
+use candle_core::{Result, Tensor, D};
+use candle_nn::VarBuilder;
+use pipeline_nn::layers::{Conv2d, ConvTranspose2d, Linear};
+
+use super::conv::{conv_down, conv_to_vector, conv_up, vector_to_map};
+
+const SLOPE: f64 = 0.2;
+
+/// LeakyReLU: one op on the CPU, `(1 − a)·relu(x) + a·x` elsewhere.
+pub fn leaky_relu(x: &Tensor) -> Result<Tensor> {
+    if x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) {
+        return x.contiguous()?.apply_op1(super::patches::LeakyRelu(SLOPE));
+    }
+    x.relu()?.affine(1.0 - SLOPE, 0.0)? + x.affine(SLOPE, 0.0)?
+}
+
+/// Number of stride-2 levels from `side` down to 4×4, or `None` when `side` is not 2^k ≥ 8.
+pub fn levels(side: usize) -> Option<usize> {
+    (side >= 8 && side.is_power_of_two()).then(|| side.trailing_zeros() as usize - 2)
+}
+
+/// Frames (N×C×S×S) to N×`g_dim` codes, keeping each level's activation for the skips.
+pub struct FrameEncoder {
+    downs: Vec<Conv2d>,
+    last: Conv2d,
+}
+
+impl FrameEncoder {
+    pub fn new(channels: usize, side: usize, nf: usize, g_dim: usize, vb: VarBuilder) -> Result<Self> {
+        let n = levels(side).ok_or_else(|| candle_core::Error::Msg(format!("frame side {side} is not a power of two ≥ 8")))?;
+        let mut downs = Vec::with_capacity(n);
+        let mut c_in = channels;
+        for l in 0..n {
+            let c_out = nf << l;
+            downs.push(Conv2d::new(c_in, c_out, 4, 1, 2, vb.pp(format!("down{l}")))?);
+            c_in = c_out;
+        }
+        let last = Conv2d::new(c_in, g_dim, 4, 0, 1, vb.pp("code"))?;
+        Ok(Self { downs, last })
+    }
+
+    /// The code (N×g_dim, in (−1, 1)) and the activations of every level, finest first, channels
+    /// last (N×side×side×channels).
+    pub fn forward(&self, x: &Tensor) -> Result<(Tensor, Vec<Tensor>)> {
+        let mut skips = Vec::with_capacity(self.downs.len());
+        let mut h = x.permute((0, 2, 3, 1))?.contiguous()?;
+        for conv in &self.downs {
+            h = leaky_relu(&conv_down(&h, &conv.weight, &conv.bias)?)?;
+            skips.push(h.clone());
+        }
+        let code = conv_to_vector(&h, &self.last.weight, &self.last.bias)?.tanh()?;
+        Ok((code, skips))
+    }
+}
+
+/// N×`g_dim` vectors plus skips to N×C×S×S frames in [0, 1].
+pub struct FrameDecoder {
+    first: ConvTranspose2d,
+    ups: Vec<ConvTranspose2d>,
+}
+
+impl FrameDecoder {
+    pub fn new(channels: usize, side: usize, nf: usize, g_dim: usize, vb: VarBuilder) -> Result<Self> {
+        let n = levels(side).ok_or_else(|| candle_core::Error::Msg(format!("frame side {side} is not a power of two ≥ 8")))?;
+        let top = nf << (n - 1);
+        let first = ConvTranspose2d::new(g_dim, top, 4, 0, 0, 1, vb.pp("code"))?;
+        // Level l (coarsest first) takes its input concatenated with the encoder's skip: twice
+        // the channels.
+        let mut ups = Vec::with_capacity(n);
+        for l in (0..n).rev() {
+            let c_in = 2 * (nf << l);
+            let c_out = if l == 0 { channels } else { nf << (l - 1) };
+            ups.push(ConvTranspose2d::new(c_in, c_out, 4, 1, 0, 2, vb.pp(format!("up{l}")))?);
+        }
+        Ok(Self { first, ups })
+    }
+
+    /// Decodes `code` (N×g_dim) with `skips` (as [`FrameEncoder::forward`] returns them, N rows
+    /// each) into N×C×S×S frames.
+    pub fn forward(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
+        let mut h = leaky_relu(&vector_to_map(code, &self.first.weight, &self.first.bias)?)?;
+        for (i, (up, skip)) in self.ups.iter().zip(skips.iter().rev()).enumerate() {
+            h = conv_up(&Tensor::cat(&[&h, skip], 3)?, &up.weight, &up.bias)?;
+            if i + 1 < self.ups.len() {
+                h = leaky_relu(&h)?;
+            }
+        }
+        candle_nn::ops::sigmoid(&h.permute((0, 3, 1, 2))?.contiguous()?)
+    }
+}
+
+/// One LSTM cell; the four gates come from one dense layer over `[x, h]`.
+pub struct LstmCell {
+    gates: Linear,
+    hidden: usize,
+}
+
+impl LstmCell {
+    pub fn new(input: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self { gates: Linear::new(input + hidden, 4 * hidden, vb)?, hidden })
+    }
+
+    /// One step: `(h, c)` → `(h', c')`.
+    pub fn step(&self, x: &Tensor, h: &Tensor, c: &Tensor) -> Result<(Tensor, Tensor)> {
+        let g = self.gates.forward(&Tensor::cat(&[x, h], 1)?)?;
+        let k = self.hidden;
+        let sig = |i: usize| candle_nn::ops::sigmoid(&g.narrow(1, i * k, k)?);
+        let (input, forget, output) = (sig(0)?, sig(1)?, sig(3)?);
+        let cell = g.narrow(1, 2 * k, k)?.tanh()?;
+        let c = ((forget * c)? + (input * cell)?)?;
+        let h = (output * c.tanh()?)?;
+        Ok((h, c))
+    }
+}
+
+/// The recurrent state of a stack of cells for a batch.
+#[derive(Clone)]
+pub struct LstmState {
+    h: Vec<Tensor>,
+    c: Vec<Tensor>,
+}
+
+/// SVG's `lstm` and `gaussian_lstm`: a dense embedding, stacked cells, and dense heads. With one
+/// head it is the frame predictor (tanh output, a code for the decoder); with two it outputs a
+/// diagonal Gaussian's mean and log-variance (the posterior and the learned prior).
+pub struct Lstm {
+    embed: Linear,
+    cells: Vec<LstmCell>,
+    heads: Vec<Linear>,
+    hidden: usize,
+}
+
+impl Lstm {
+    /// A predictor: `input` → `output` through `layers` cells of `hidden` units.
+    pub fn predictor(input: usize, output: usize, hidden: usize, layers: usize, vb: VarBuilder) -> Result<Self> {
+        Self::new(input, &[("out", output)], hidden, layers, vb)
+    }
+
+    /// A Gaussian head over `z_dim` dimensions.
+    pub fn gaussian(input: usize, z_dim: usize, hidden: usize, layers: usize, vb: VarBuilder) -> Result<Self> {
+        Self::new(input, &[("mu", z_dim), ("logvar", z_dim)], hidden, layers, vb)
+    }
+
+    fn new(input: usize, heads: &[(&str, usize)], hidden: usize, layers: usize, vb: VarBuilder) -> Result<Self> {
+        let embed = Linear::new(input, hidden, vb.pp("embed"))?;
+        let cells = (0..layers).map(|l| LstmCell::new(hidden, hidden, vb.pp(format!("cell{l}")))).collect::<Result<_>>()?;
+        let heads = heads.iter().map(|(name, d)| Linear::new(hidden, *d, vb.pp(*name))).collect::<Result<_>>()?;
+        Ok(Self { embed, cells, heads, hidden })
+    }
+
+    /// Zero state for `batch` sequences.
+    pub fn zero_state(&self, batch: usize, like: &Tensor) -> Result<LstmState> {
+        let z = Tensor::zeros((batch, self.hidden), like.dtype(), like.device())?;
+        Ok(LstmState { h: vec![z.clone(); self.cells.len()], c: vec![z; self.cells.len()] })
+    }
+
+    /// One step; returns each head's output.
+    fn step(&self, x: &Tensor, state: &mut LstmState) -> Result<Vec<Tensor>> {
+        let mut h = self.embed.forward(x)?;
+        for (l, cell) in self.cells.iter().enumerate() {
+            let (h2, c2) = cell.step(&h, &state.h[l], &state.c[l])?;
+            state.h[l] = h2.clone();
+            state.c[l] = c2;
+            h = h2;
+        }
+        self.heads.iter().map(|head| head.forward(&h)).collect()
+    }
+
+    /// The predictor's step: the next frame's code, in (−1, 1).
+    pub fn predict(&self, x: &Tensor, state: &mut LstmState) -> Result<Tensor> {
+        self.step(x, state)?.swap_remove(0).tanh()
+    }
+
+    /// The Gaussian's step: `(mu, logvar)`.
+    pub fn gaussian_step(&self, x: &Tensor, state: &mut LstmState) -> Result<(Tensor, Tensor)> {
+        let mut out = self.step(x, state)?;
+        let logvar = out.pop().expect("two heads");
+        let mu = out.pop().expect("two heads");
+        Ok((mu, logvar))
+    }
+}
+
+/// KL(N(mu_q, e^lq) ‖ N(mu_p, e^lp)) summed over the last dimension: one value per row.
+pub fn kl_gaussians(mu_q: &Tensor, lq: &Tensor, mu_p: &Tensor, lp: &Tensor) -> Result<Tensor> {
+    let var_ratio = (lq - lp)?.exp()?;
+    let mean_term = ((mu_q - mu_p)?.sqr()? / lp.exp()?)?;
+    let per_dim = (((lp - lq)? + var_ratio)? + mean_term)?.affine(0.5, -0.5)?;
+    per_dim.sum(D::Minus1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device, Var};
+    use candle_nn::VarMap;
+
+    fn vb(vm: &VarMap) -> VarBuilder<'static> {
+        VarBuilder::from_varmap(vm, DType::F32, &Device::Cpu)
+    }
+
+    #[test]
+    fn shapes_through_encoder_and_decoder() {
+        let vm = VarMap::new();
+        let enc = FrameEncoder::new(1, 64, 4, 16, vb(&vm).pp("encoder")).unwrap();
+        let dec = FrameDecoder::new(1, 64, 4, 16, vb(&vm).pp("decoder")).unwrap();
+        let x = Tensor::zeros((3, 1, 64, 64), DType::F32, &Device::Cpu).unwrap();
+        let (code, skips) = enc.forward(&x).unwrap();
+        assert_eq!(code.dims(), &[3, 16]);
+        let sides: Vec<Vec<usize>> = skips.iter().map(|s| s.dims().to_vec()).collect();
+        assert_eq!(sides, vec![vec![3, 32, 32, 4], vec![3, 16, 16, 8], vec![3, 8, 8, 16], vec![3, 4, 4, 32]]);
+        let y = dec.forward(&code, &skips).unwrap();
+        assert_eq!(y.dims(), &[3, 1, 64, 64]);
+        let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
+        assert_eq!(levels(32), Some(3));
+        assert_eq!(levels(48), None);
+        assert!(FrameEncoder::new(1, 48, 4, 16, vb(&vm).pp("bad")).is_err());
+    }
+
+    #[test]
+    fn leaky_relu_values_and_gradient() {
+        let x = Var::from_tensor(&Tensor::new(&[-2f32, -0.5, 0.0, 1.5], &Device::Cpu).unwrap()).unwrap();
+        let y = leaky_relu(x.as_tensor()).unwrap();
+        assert_eq!(y.to_vec1::<f32>().unwrap(), vec![-0.4, -0.1, 0.0, 1.5]);
+        let probe = Tensor::new(&[1f32, 2.0, 3.0, 4.0], &Device::Cpu).unwrap();
+        let g = (y * probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g = g.get(x.as_tensor()).unwrap().to_vec1::<f32>().unwrap();
+        assert!(g.iter().zip([0.2f32, 0.4, 0.6, 4.0]).all(|(a, b)| (a - b).abs() < 1e-6), "{g:?}");
+    }
+
+    #[test]
+    fn lstm_cell_matches_a_hand_computation() {
+        // One input, one unit, all weights 0.5 and biases 0: every gate sees 0.5·x + 0.5·h.
+        let vm = VarMap::new();
+        let cell = LstmCell::new(1, 1, vb(&vm)).unwrap();
+        for (name, var) in vm.data().lock().unwrap().iter() {
+            let v = if name.ends_with("weight") { 0.5f32 } else { 0.0 };
+            var.set(&Tensor::full(v, var.shape(), &Device::Cpu).unwrap()).unwrap();
+        }
+        let t = |v: f32| Tensor::new(&[[v]], &Device::Cpu).unwrap();
+        let (h, c) = cell.step(&t(1.0), &t(0.2), &t(0.3)).unwrap();
+        let a = 0.5f32 * 1.0 + 0.5 * 0.2;
+        let s = 1.0 / (1.0 + (-a).exp());
+        let c_want = s * 0.3 + s * a.tanh();
+        let h_want = s * c_want.tanh();
+        assert!((c.to_vec2::<f32>().unwrap()[0][0] - c_want).abs() < 1e-6);
+        assert!((h.to_vec2::<f32>().unwrap()[0][0] - h_want).abs() < 1e-6);
+    }
+
+    #[test]
+    fn lstm_passes_gradients_through_time() {
+        let vm = VarMap::new();
+        let lstm = Lstm::predictor(3, 2, 5, 2, vb(&vm)).unwrap();
+        let x0 = Var::from_tensor(&Tensor::ones((4, 3), DType::F32, &Device::Cpu).unwrap()).unwrap();
+        let mut st = lstm.zero_state(4, x0.as_tensor()).unwrap();
+        let _ = lstm.predict(x0.as_tensor(), &mut st).unwrap();
+        let x1 = Tensor::zeros((4, 3), DType::F32, &Device::Cpu).unwrap();
+        let y = lstm.predict(&x1, &mut st).unwrap();
+        // The second output depends on the first input only through the state.
+        let grads = y.sum_all().unwrap().backward().unwrap();
+        let g = grads.get(x0.as_tensor()).unwrap().abs().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
+        assert!(g > 0.0);
+        for (name, var) in vm.data().lock().unwrap().iter() {
+            assert!(grads.get(var.as_tensor()).is_some(), "{name} has no gradient");
+        }
+    }
+
+    #[test]
+    fn kl_matches_the_closed_form() {
+        let t = |v: &[f32]| Tensor::new(v, &Device::Cpu).unwrap().reshape((1, v.len())).unwrap();
+        // Same distribution: 0.
+        let z = kl_gaussians(&t(&[0.3, -1.0]), &t(&[0.5, 0.1]), &t(&[0.3, -1.0]), &t(&[0.5, 0.1])).unwrap();
+        assert!(z.to_vec1::<f32>().unwrap()[0].abs() < 1e-6);
+        // N(1, e^0) ‖ N(0, e^0) = 1/2; N(0, e^{ln 4}) ‖ N(0, 1) = (4 − 1 − ln 4)/2.
+        let k = kl_gaussians(&t(&[1.0, 0.0]), &t(&[0.0, 4f32.ln()]), &t(&[0.0, 0.0]), &t(&[0.0, 0.0])).unwrap();
+        let want = 0.5 + (4.0 - 1.0 - 4f32.ln()) / 2.0;
+        assert!((k.to_vec1::<f32>().unwrap()[0] - want).abs() < 1e-5);
+    }
+}
