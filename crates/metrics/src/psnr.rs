@@ -48,6 +48,14 @@ mod tests {
     }
 
     #[test]
+    fn hand_computed_case() {
+        // Errors 0, 0.5, 0, 0.5: MSE = 0.125, PSNR = 10·log10(1 / 0.125) = 9.0309 dB.
+        let got = psnr(&[0.0, 0.5, 1.0, 1.0], &[0.0, 0.0, 1.0, 0.5], 1.0).unwrap();
+        assert!((got - 10.0 * 8f64.log10()).abs() < 1e-12);
+        assert!((got - 9.030_899_869_919_435).abs() < 1e-9);
+    }
+
+    #[test]
     fn identical_is_infinite() {
         assert_eq!(
             psnr(&[0.5, 0.25], &[0.5, 0.25], 1.0).unwrap(),

@@ -159,6 +159,26 @@ mod tests {
     }
 
     #[test]
+    fn hand_computed_single_window() {
+        // An 11 × 11 image has one window position. x is 1 at the centre and 0 elsewhere, y is 0:
+        // with the centre weight W = (1/S)², S = Σ_{k=−5..5} exp(−k²/(2·1.5²)) ≈ 3.759232,
+        // μx = W, σx² = W − W², μy = σy² = σxy = 0, so SSIM = C1·C2 / ((W² + C1)(W − W² + C2)).
+        let s: f64 = (-5i32..=5).map(|k| (-(k * k) as f64 / 4.5).exp()).sum();
+        assert!((s - 3.759_232).abs() < 1e-6, "{s}");
+        let w = 1.0 / (s * s);
+        let want = C1 * C2 / ((w * w + C1) * (w - w * w + C2));
+        let mut x = vec![0.0f32; 121];
+        x[5 * 11 + 5] = 1.0;
+        let y = vec![0.0f32; 121];
+        let got = ssim(&x, &y, 1, 11, 11).unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        // The value by hand: W ≈ 0.070762, SSIM ≈ 1e-4·9e-4 / (0.0051073 · 0.0666549) ≈ 2.64374e-4.
+        assert!((got - 2.64374e-4).abs() < 1e-8, "{got}");
+        // SSIM is symmetric.
+        assert!((ssim(&y, &x, 1, 11, 11).unwrap() - got).abs() < 1e-15);
+    }
+
+    #[test]
     fn matches_scikit_image() {
         // Reference from scikit-image 0.26.0 (numpy 2.4.6), rebuilding the same f32 images:
         //   t = lcg(7, 2*16*20) as float32; u = lcg(8, 2*16*20) as float32
