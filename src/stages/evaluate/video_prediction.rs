@@ -5,9 +5,11 @@
 //! n_future; a stochastic model draws `samples` continuations and the one with the best mean SSIM
 //! is scored (the paper's best of 100). Each step t = 1..n_future becomes a row per metric in
 //! `metrics.csv` (`ssim`, `psnr` with a step), and `ssim_mean` / `psnr_mean` go to the table.
-//! For SVG-LP it also writes `prior_variance.csv`: the learned prior's mean variance for each frame
-//! of each test sequence given the true frames before it, beside whether the motion changed at
-//! that frame (a bounce, read from the pixels), and the mean variance at bounces and elsewhere.
+//! For SVG-LP each step also gets `prior_variance`: the learned prior's variance (mean over z,
+//! over sequences and samples) when it drew z_t for the generated frame t. It also writes
+//! `prior_variance.csv`: the learned prior's mean variance for each frame of each test sequence
+//! given the true frames before it, beside whether the motion changed at that frame (a bounce,
+//! read from the pixels), and the mean variance at bounces and elsewhere.
 
 use std::io::Write;
 
@@ -77,12 +79,19 @@ impl Method for VideoPrediction {
         let k = if cfg.variant.stochastic() { p.samples } else { 1 };
         let mut rng = stream(ctx.seed, "z samples");
         let mut curves = Curves::default();
+        // The learned prior's variance at each generated step, summed over sequences and samples.
+        let mut prior_var = vec![0f64; n_future];
+        let mut prior_draws = 0usize;
         let items: Vec<usize> = (0..n).collect();
         let per_pass = (p.batch / k).max(1);
         for (c, chunk) in items.chunks(per_pass).enumerate() {
             ctx.progress().update((c * per_pass) as u64, n as u64, "predicting");
             for r in rollouts(&net, &data.test, l, chunk, k, n_future, p.batch, &mut rng, &ctx.device)? {
                 curves.add(&r.scores[r.best()])?;
+                for sample in r.prior_variance.iter().flatten() {
+                    prior_var.iter_mut().zip(sample).for_each(|(acc, &v)| *acc += v as f64);
+                    prior_draws += 1;
+                }
             }
         }
         let (ssim, psnr) = (curves.ssim(), curves.psnr());
@@ -90,6 +99,9 @@ impl Method for VideoPrediction {
         for (t, (s, q)) in ssim.iter().zip(&psnr).enumerate() {
             metrics.push(MetricValue::at("ssim", t as u64 + 1, *s));
             metrics.push(MetricValue::at("psnr", t as u64 + 1, *q));
+            if prior_draws > 0 {
+                metrics.push(MetricValue::at("prior_variance", t as u64 + 1, prior_var[t] / prior_draws as f64));
+            }
         }
         metrics.push(MetricValue::new("ssim_mean", ssim.iter().sum::<f64>() / ssim.len() as f64));
         metrics.push(MetricValue::new("psnr_mean", psnr.iter().sum::<f64>() / psnr.len() as f64));

@@ -1,6 +1,8 @@
 //! `video-curves`: SSIM and PSNR against the predicted frame t for several video models, the
-//! figure SVG (Denton & Fergus, ICML 2018) compares its models with: `curves.png` and `curves.csv`.
+//! figure SVG (Denton & Fergus, ICML 2018) compares its models with: `curves.png` and `curves.csv`
+//! (a row per model and step t; `prior_variance` is filled for SVG-LP evaluations).
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::artifact::Artifact;
@@ -36,21 +38,24 @@ impl Method for VideoCurves {
             if ssim.is_empty() || psnr.is_empty() {
                 crate::bail!("`{}` has no per-step ssim and psnr: video-curves plots `video-prediction` evaluations", input.stage);
             }
-            series.push(Series { name: input.stage.clone(), ssim, psnr });
+            let prior: BTreeMap<u64, f64> = curve("prior_variance").into_iter().collect();
+            series.push((Series { name: input.stage.clone(), ssim, psnr }, prior));
         }
         if series.is_empty() {
             crate::bail!("no evaluations to plot");
         }
         let csv = ctx.publish("curves.csv");
         let mut out = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-        writeln!(out, "model,t,ssim,psnr")?;
-        for s in &series {
+        writeln!(out, "model,t,ssim,psnr,prior_variance")?;
+        for (s, prior) in &series {
             for (&(t, ssim), &(_, psnr)) in s.ssim.iter().zip(&s.psnr) {
-                writeln!(out, "{},{t},{ssim},{psnr}", s.name)?;
+                let var = prior.get(&t).map_or(String::new(), f64::to_string);
+                writeln!(out, "{},{t},{ssim},{psnr},{var}", s.name)?;
             }
         }
         out.flush()?;
         let png = ctx.publish("curves.png");
+        let series: Vec<Series> = series.into_iter().map(|(s, _)| s).collect();
         curves_png(&png, &series)?;
         Ok(Artifact::Report)
     }

@@ -71,6 +71,14 @@ pub struct VideoNet {
     pub prior: Option<Lstm>,
 }
 
+/// What generation gives.
+pub struct Generated {
+    /// N×n_future×C×S×S on [0, 1].
+    pub frames: Tensor,
+    /// The learned prior's mean variance over z at each generated step, N×n_future (SVG-LP only).
+    pub prior_variance: Option<Tensor>,
+}
+
 /// What a teacher-forced pass over sequences gives.
 pub struct Forward {
     /// Mean squared error per pixel over every predicted frame (frames 1..T).
@@ -164,7 +172,7 @@ impl VideoNet {
 
     /// Conditions on the first `n_past` frames of `x` (N×T₀×C×S×S, T₀ ≥ n_past) and generates
     /// `n_future` frames: N×n_future×C×S×S on [0, 1].
-    pub fn generate(&self, x: &Tensor, n_future: usize, rng: &mut ChaCha8Rng) -> Result<Tensor, StageError> {
+    pub fn generate(&self, x: &Tensor, n_future: usize, rng: &mut ChaCha8Rng) -> Result<Generated, StageError> {
         let (n, t0, c, h, w) = x.dims5()?;
         let n_past = self.cfg.n_past;
         if t0 < n_past {
@@ -187,24 +195,30 @@ impl VideoNet {
         // Conditioning: z from the posterior, which sees the true next frame (as in the paper).
         for i in 1..n_past {
             let h_prev = past_codes.i((.., i - 1))?;
-            let input = self.with_latent(&h_prev, Some(&past_codes.i((.., i))?), &mut post_state, &mut prior_state, rng)?;
+            let (input, _) = self.with_latent(&h_prev, Some(&past_codes.i((.., i))?), &mut post_state, &mut prior_state, rng)?;
             self.predictor.predict(&input, &mut pred_state)?;
         }
         let mut frames = Vec::with_capacity(n_future);
+        let mut prior_vars = Vec::new();
         let mut h_prev = past_codes.i((.., n_past - 1))?.contiguous()?;
         for _ in 0..n_future {
-            let input = self.with_latent(&h_prev, None, &mut post_state, &mut prior_state, rng)?;
+            let (input, prior_var) = self.with_latent(&h_prev, None, &mut post_state, &mut prior_state, rng)?;
+            prior_vars.extend(prior_var);
             let code = self.predictor.predict(&input, &mut pred_state)?;
             let frame = self.decoder.forward(&code, &skips)?;
             h_prev = self.encoder.forward(&frame)?.0;
             frames.push(frame);
         }
-        Ok(Tensor::stack(&frames, 1)?)
+        let prior_variance = match prior_vars.is_empty() {
+            true => None,
+            false => Some(Tensor::cat(&prior_vars, 1)?),
+        };
+        Ok(Generated { frames: Tensor::stack(&frames, 1)?, prior_variance })
     }
 
     /// The predictor's input `[h, z]`: z from the posterior when `next` (the true next frame's
     /// code) is given, else from the prior (learned or N(0, I)). The learned prior steps either way
-    /// so that its state follows the sequence.
+    /// so that its state follows the sequence; its mean variance over z (N×1) comes back too.
     fn with_latent(
         &self,
         h_prev: &Tensor,
@@ -212,14 +226,15 @@ impl VideoNet {
         post_state: &mut Option<LstmState>,
         prior_state: &mut Option<LstmState>,
         rng: &mut ChaCha8Rng,
-    ) -> Result<Tensor, StageError> {
+    ) -> Result<(Tensor, Option<Tensor>), StageError> {
         if !self.cfg.variant.stochastic() {
-            return Ok(h_prev.clone());
+            return Ok((h_prev.clone(), None));
         }
         let prior = match (&self.prior, prior_state.as_mut()) {
             (Some(p), Some(s)) => Some(p.gaussian_step(h_prev, s)?),
             _ => None,
         };
+        let prior_var = prior.as_ref().map(|(_, lv)| lv.exp()?.mean_keepdim(1)).transpose()?;
         let z = match (next, &self.posterior, post_state.as_mut()) {
             (Some(next), Some(post), Some(s)) => {
                 let (mu, lv) = post.gaussian_step(next, s)?;
@@ -230,7 +245,7 @@ impl VideoNet {
                 None => pipeline_nn::init::randn((h_prev.dim(0)?, self.cfg.z_dim), rng, h_prev.device())?,
             },
         };
-        Ok(Tensor::cat(&[h_prev, &z], 1)?)
+        Ok((Tensor::cat(&[h_prev, &z], 1)?, prior_var))
     }
 }
 

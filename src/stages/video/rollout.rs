@@ -19,6 +19,8 @@ pub struct Rollout {
     pub truth: Vec<f32>,
     pub samples: Vec<Vec<f32>>,
     pub scores: Vec<Vec<FrameScore>>,
+    /// SVG-LP: each sample's learned-prior variance (mean over z) at every generated step.
+    pub prior_variance: Option<Vec<Vec<f32>>>,
 }
 
 impl Rollout {
@@ -50,7 +52,9 @@ pub fn rollouts(
     for chunk in items.chunks(per_pass) {
         let repeated: Vec<usize> = chunk.iter().flat_map(|&i| std::iter::repeat_n(i, k)).collect();
         let x = clips(split, layout, &repeated, &vec![0; repeated.len()], n_past, device)?;
-        let pred: Vec<f32> = net.generate(&x, n_future, rng)?.flatten_all()?.to_vec1()?;
+        let generated = net.generate(&x, n_future, rng)?;
+        let pred: Vec<f32> = generated.frames.flatten_all()?.to_vec1()?;
+        let prior_var: Option<Vec<Vec<f32>>> = generated.prior_variance.map(|v| v.to_vec2()).transpose()?;
         for (j, &item) in chunk.iter().enumerate() {
             let video = &split.item(item, layout)[..len * frame];
             let to_unit = |b: &[u8]| b.iter().map(|&v| v as f32 / 255.0).collect::<Vec<f32>>();
@@ -63,7 +67,8 @@ pub fn rollouts(
                 scores.push(sequence_scores(&sample, &truth, layout.channels, layout.height, layout.width)?);
                 samples.push(sample);
             }
-            out.push(Rollout { past, truth, samples, scores });
+            let prior_variance = prior_var.as_ref().map(|v| v[j * k..(j + 1) * k].to_vec());
+            out.push(Rollout { past, truth, samples, scores, prior_variance });
         }
     }
     Ok(out)

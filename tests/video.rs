@@ -1,0 +1,106 @@
+//! Video prediction end to end at tiny scale: `video-deterministic`, `svg-fp` and `svg-lp` train
+//! on moving-digits (each one's loss falls), `video-prediction` scores them per step, and SVG-LP's
+//! best of N samples is at least as good as the deterministic model at the last predicted frame.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{ok, text, Scratch};
+
+/// One digit, short clips, narrow networks: seconds of CPU per model.
+const TINY: &str = "\
+name: tiny-video
+seed: 0
+stages:
+  data: {kind: ingest, source: moving-digits, with: {train: 64, test: 8, frames: 6, digits: 1}}
+  det: {kind: pretrain, method: video-deterministic, needs: [data], with: {NET}}
+  fp: {kind: pretrain, method: svg-fp, needs: [data], with: {NET, z_dim: 4}}
+  lp: {kind: pretrain, method: svg-lp, needs: [data], with: {NET, z_dim: 4}}
+  det-eval: {kind: evaluate, method: video-prediction, needs: [det, data]}
+  fp-eval: {kind: evaluate, method: video-prediction, needs: [fp, data], with: {samples: 16}}
+  lp-eval: {kind: evaluate, method: video-prediction, needs: [lp, data], with: {samples: 16}}
+  curves: {kind: report, method: video-curves, needs: [det-eval, fp-eval, lp-eval]}
+  strips: {kind: report, method: video-strips, needs: [det, lp, data], with: {sequences: 2, samples: 4, show: 1}}
+";
+const NET: &str = "n_past: 2, n_future: 4, nf: 4, g_dim: 16, rnn_size: 32, predictor_layers: 1, epochs: 4, batch: 16, lr: 0.005";
+
+fn column(rows: &[HashMap<String, String>], name: &str) -> Vec<f64> {
+    rows.iter().map(|r| r[name].parse().unwrap_or_else(|e| panic!("{name} = {:?}: {e}", r[name]))).collect()
+}
+
+/// The per-step values of `metric` for `stage`, t = 1, 2, ...
+fn steps(metrics: &[HashMap<String, String>], stage: &str, metric: &str) -> Vec<f64> {
+    let mut v: Vec<(u64, f64)> = metrics
+        .iter()
+        .filter(|r| r["stage"] == stage && r["metric"] == metric)
+        .map(|r| (r["step"].parse().unwrap(), r["value"].parse().unwrap()))
+        .collect();
+    v.sort_by_key(|p| p.0);
+    v.into_iter().map(|p| p.1).collect()
+}
+
+#[test]
+fn three_models_train_and_svg_lp_best_of_n_keeps_up_with_the_deterministic_model() {
+    let s = Scratch::new();
+    s.write("r.yaml", &TINY.replace("NET", NET));
+    ok(&s.run(&["run", "-q", "r.yaml"]));
+    let latest = s.path().join("results/tiny-video/latest");
+
+    for model in ["det", "fp", "lp"] {
+        let curve = s.csv("tiny-video", &format!("{model}/loss.csv"));
+        let mse = column(&curve, "mse");
+        eprintln!("{model} mse per epoch: {mse:?}");
+        assert_eq!(mse.len(), 4, "{model}: one row per epoch");
+        assert!(mse[3] < mse[0], "{model}: the reconstruction loss did not fall: {mse:?}");
+        assert_eq!(curve[0].contains_key("kl"), model != "det", "{model}: a KL column exactly for the stochastic models");
+    }
+
+    let metrics = s.csv("tiny-video", "metrics.csv");
+    for stage in ["det-eval", "fp-eval", "lp-eval"] {
+        let (ssim, psnr) = (steps(&metrics, stage, "ssim"), steps(&metrics, stage, "psnr"));
+        assert_eq!((ssim.len(), psnr.len()), (4, 4), "{stage}: a row per metric and predicted step");
+        assert!(ssim.iter().all(|v| (-1.0..=1.0).contains(v)), "{stage}: {ssim:?}");
+        assert!(psnr.iter().all(|v| v.is_finite() && *v > 0.0), "{stage}: {psnr:?}");
+    }
+    let (det, lp) = (steps(&metrics, "det-eval", "ssim"), steps(&metrics, "lp-eval", "ssim"));
+    eprintln!("ssim per step: det {det:?}, svg-lp best of 16 {lp:?}");
+    assert!(lp[3] >= det[3], "svg-lp best-of-16 SSIM at t = 4 ({}) below the deterministic model's ({})", lp[3], det[3]);
+
+    // The learned prior's variance: a step metric and a column of curves.csv, for svg-lp only.
+    assert_eq!(steps(&metrics, "lp-eval", "prior_variance").len(), 4);
+    assert!(steps(&metrics, "fp-eval", "prior_variance").is_empty());
+    let curves = s.csv("tiny-video", "curves/curves.csv");
+    assert_eq!(curves.len(), 12);
+    for r in &curves {
+        let filled = !r["prior_variance"].is_empty();
+        assert_eq!(filled, r["model"] == "lp-eval", "{r:?}");
+        if filled {
+            assert!(r["prior_variance"].parse::<f64>().unwrap() > 0.0);
+        }
+    }
+    let per_frame = s.csv("tiny-video", "lp-eval/prior_variance.csv");
+    // 8 test sequences × frames 1..5.
+    assert_eq!(per_frame.len(), 8 * 5);
+
+    let png = |p: &str| image::image_dimensions(latest.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    assert_eq!(png("curves/curves.png"), (1100, 420));
+    // Truth, det, lp best and one more lp sample: four rows.
+    let (_, h) = png("strips/strip-0.png");
+    assert_eq!(h, 4 * (64 + 2 * 2 + 2));
+    assert!(latest.join("strips/strip-1.png").exists());
+}
+
+#[test]
+fn still_images_and_too_short_videos_are_refused() {
+    let s = Scratch::new();
+    s.write(
+        "r.yaml",
+        "name: bad\nstages:\n  still: {kind: ingest, source: synth-digits, with: {train: 20, test: 5}}\n  m: {kind: pretrain, method: svg-lp, needs: [still], with: {epochs: 1}}\n  movie: {kind: ingest, source: moving-digits, with: {train: 4, test: 2, frames: 6}}\n  n: {kind: pretrain, method: video-deterministic, needs: [movie], with: {epochs: 1}}\n",
+    );
+    let out = s.run(&["run", "-q", "r.yaml"]);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains("still images"), "{t}");
+    assert!(t.contains("n_past + n_future = 15"), "{t}");
+}
