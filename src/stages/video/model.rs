@@ -254,3 +254,78 @@ fn sample(mu: &Tensor, logvar: &Tensor, rng: &mut ChaCha8Rng) -> Result<Tensor, 
     let eps = pipeline_nn::init::randn(mu.shape(), rng, mu.device())?;
     Ok((mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_nn::VarMap;
+    use pipeline_nn::init::stream;
+
+    fn net(variant: Variant, vm: &VarMap) -> VideoNet {
+        let z_dim = if variant.stochastic() { 3 } else { 0 };
+        let cfg = VideoConfig {
+            variant,
+            channels: 1,
+            side: 8,
+            nf: 2,
+            g_dim: 4,
+            z_dim,
+            rnn_size: 5,
+            predictor_layers: 1,
+            posterior_layers: usize::from(variant.stochastic()),
+            prior_layers: usize::from(variant == Variant::LearnedPrior),
+            n_past: 2,
+            n_future: 3,
+        };
+        let v = VideoNet::new(cfg, VarBuilder::from_varmap(vm, DType::F32, &Device::Cpu)).unwrap();
+        pipeline_nn::init::reinit(vm, 1).unwrap();
+        v
+    }
+
+    fn video(n: usize, t: usize) -> Tensor {
+        let v: Vec<f32> = (0..n * t * 64).map(|i| ((i * 13) % 17) as f32 / 17.0).collect();
+        Tensor::from_vec(v, (n, t, 1, 8, 8), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn forward_gives_a_loss_per_model_and_the_learned_prior_its_variance() {
+        let x = video(2, 5);
+        for variant in [Variant::Deterministic, Variant::FixedPrior, Variant::LearnedPrior] {
+            let vm = VarMap::new();
+            let f = net(variant, &vm).forward(&x, &mut stream(0, "z")).unwrap();
+            let mse = f.mse.to_scalar::<f32>().unwrap();
+            let kl = f.kl.to_scalar::<f32>().unwrap();
+            assert!(mse.is_finite() && mse > 0.0, "{variant:?}: {mse}");
+            assert_eq!(kl == 0.0, variant == Variant::Deterministic, "{variant:?}: kl {kl}");
+            assert!(kl >= 0.0);
+            match variant {
+                Variant::LearnedPrior => assert_eq!(f.prior_variance.unwrap().dims(), &[2, 4]),
+                _ => assert!(f.prior_variance.is_none()),
+            }
+            // Every variable of the model gets a gradient from the loss.
+            let grads = (f.mse + f.kl).unwrap().backward().unwrap();
+            for (name, var) in vm.data().lock().unwrap().iter() {
+                assert!(grads.get(var.as_tensor()).is_some(), "{variant:?}: {name} has no gradient");
+            }
+        }
+    }
+
+    #[test]
+    fn generation_is_seeded_and_only_the_stochastic_models_vary() {
+        let x = video(2, 2);
+        for variant in [Variant::Deterministic, Variant::FixedPrior, Variant::LearnedPrior] {
+            let vm = VarMap::new();
+            let m = net(variant, &vm);
+            let frames = |seed: u64| {
+                let g = m.generate(&x, 3, &mut stream(seed, "z")).unwrap();
+                assert_eq!(g.frames.dims(), &[2, 3, 1, 8, 8]);
+                assert_eq!(g.prior_variance.as_ref().map(|v| v.dims().to_vec()), (variant == Variant::LearnedPrior).then(|| vec![2, 3]));
+                g.frames.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+            };
+            assert_eq!(frames(4), frames(4), "{variant:?}: same seed, same frames");
+            assert_eq!(frames(4) != frames(5), variant.stochastic(), "{variant:?}");
+        }
+        let vm = VarMap::new();
+        assert!(net(Variant::FixedPrior, &vm).generate(&video(1, 1), 3, &mut stream(0, "z")).is_err());
+    }
+}
