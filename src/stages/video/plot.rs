@@ -39,6 +39,9 @@ pub struct Series {
     pub psnr: Vec<(u64, f64)>,
 }
 
+/// Which of a series' curves a panel draws.
+type Pick = fn(&Series) -> &Vec<(u64, f64)>;
+
 /// Two panels, SSIM and PSNR against the predicted step t, a line per model with a legend.
 pub fn curves_png(path: &Path, series: &[Series]) -> Result<(), StageError> {
     font()?;
@@ -48,8 +51,7 @@ pub fn curves_png(path: &Path, series: &[Series]) -> Result<(), StageError> {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
         let (left, right) = root.split_horizontally(w / 2);
-        let panels: [(&DrawingArea<_, _>, &str, fn(&Series) -> &Vec<(u64, f64)>); 2] =
-            [(&left, "SSIM", |s| &s.ssim), (&right, "PSNR (dB)", |s| &s.psnr)];
+        let panels: [(&DrawingArea<_, _>, &str, Pick); 2] = [(&left, "SSIM", |s| &s.ssim), (&right, "PSNR (dB)", |s| &s.psnr)];
         for (area, title, pick) in panels {
             let points: Vec<(u64, f64)> = series.iter().flat_map(|s| pick(s).iter().copied()).collect();
             let t_max = points.iter().map(|p| p.0).max().unwrap_or(1).max(2);
