@@ -15,6 +15,9 @@ static ALL: &[&dyn AnyMethod] = &[
     &pretrain::supervised::Supervised,
     &pretrain::autoencoder::Ae,
     &pretrain::autoencoder::Dae,
+    &pretrain::vae::Vae,
+    &pretrain::gan::Gan,
+    &pretrain::pixelcnn::PixelCnnMethod,
     &cluster::kmeans::KMeans,
     &finetune::linear::Linear,
     &finetune::full::Full,
@@ -22,10 +25,13 @@ static ALL: &[&dyn AnyMethod] = &[
     &evaluate::accuracy::Accuracy,
     &evaluate::knn::Knn,
     &evaluate::reconstruction::Reconstruction,
+    &evaluate::likelihood::Elbo,
+    &evaluate::likelihood::Nll,
     &evaluate::clustering::ClusterAcc,
     &evaluate::clustering::Nmi,
     &evaluate::clustering::Ari,
     &report::samples::Samples,
+    &report::generate::Generate,
 ];
 
 pub fn all() -> &'static [&'static dyn AnyMethod] {

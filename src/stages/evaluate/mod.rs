@@ -3,4 +3,5 @@
 pub mod accuracy;
 pub mod clustering;
 pub mod knn;
+pub mod likelihood;
 pub mod reconstruction;

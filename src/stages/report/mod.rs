@@ -1,3 +1,5 @@
 //! `report`: pictures and tables rendered from other stages' outputs.
 
+pub mod generate;
+mod grid;
 pub mod samples;
