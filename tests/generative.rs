@@ -52,6 +52,9 @@ stages:
   long-nll: {kind: evaluate, method: nll, needs: [long, data], with: {k: 50}}
   pictures: {kind: report, method: generate, needs: [long, data], with: {n: 16}}
   probe: {kind: finetune, method: linear, needs: [long, data], with: {epochs: 2}}
+  gaussian: {kind: pretrain, method: vae, needs: [data], with: {arch: mlp, latent: 5, epochs: 5, batch: 20, likelihood: gaussian}}
+  gaussian-elbo: {kind: evaluate, method: elbo, needs: [gaussian, data]}
+  gaussian-nll: {kind: evaluate, method: nll, needs: [gaussian, data], with: {k: 20}}
 ";
 
 #[test]
@@ -80,6 +83,11 @@ fn vae_elbo_improves_with_training_and_the_iwae_bound_is_tighter() {
     assert_eq!(tiles(&s, "vae", "pictures", "reconstructions.png", 28).len(), 16);
     // Its encoder is probed like any other.
     assert_eq!(s.statuses("vae")["probe"], "ran");
+    // A Gaussian decoder on dequantised pixels bounds the 8-bit likelihood: below 8 bits per
+    // dimension (the uniform distribution), IWAE again tighter than the ELBO.
+    let (elbo, nll) = (metric(&m, "gaussian-elbo", "elbo"), metric(&m, "gaussian-nll", "nll"));
+    let bpd = metric(&m, "gaussian-nll", "nll_bpd");
+    assert!(nll < -elbo && bpd > 0.0 && bpd < 8.0, "gaussian: elbo {elbo} nll {nll} bpd {bpd}");
 }
 
 const GAN: &str = "\

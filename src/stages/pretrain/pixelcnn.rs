@@ -353,6 +353,32 @@ mod tests {
     }
 
     #[test]
+    fn log_prob_of_uniform_outputs_is_one_coin_or_one_byte_per_value() {
+        for (categorical, per_value) in [(false, 2f64.ln()), (true, 256f64.ln())] {
+            let n = net(2, 3);
+            let model = PixelCnn::build(&n, PixelCnnConfig { hidden: 4, layers: 0, categorical, pixels: None }).unwrap();
+            let k = if categorical { 256 } else { 1 };
+            let logits = Tensor::zeros((2, 2 * k, 3, 3), DType::F32, &Device::Cpu).unwrap();
+            let target = if categorical {
+                Tensor::from_vec((0..36u32).map(|i| i * 7).collect::<Vec<_>>(), (2, 2, 3, 3), &Device::Cpu).unwrap()
+            } else {
+                Tensor::from_vec((0..36).map(|i| (i % 2) as f32).collect::<Vec<_>>(), (2, 2, 3, 3), &Device::Cpu).unwrap()
+            };
+            let lp = model.log_prob(&logits, &target).unwrap().to_vec1::<f32>().unwrap();
+            for v in lp {
+                assert!((v as f64 + 18.0 * per_value).abs() < 1e-3, "{v}");
+            }
+        }
+        // A confident, right categorical output scores near 0.
+        let n = net(1, 1);
+        let model = PixelCnn::build(&n, PixelCnnConfig { hidden: 1, layers: 0, categorical: true, pixels: None }).unwrap();
+        let mut l = vec![0f32; 256];
+        l[200] = 50.0;
+        let lp = model.log_prob(&Tensor::from_vec(l, (1, 256, 1, 1), &Device::Cpu).unwrap(), &Tensor::new(&[[[[200u32]]]], &Device::Cpu).unwrap()).unwrap();
+        assert!(lp.to_vec1::<f32>().unwrap()[0].abs() < 1e-4);
+    }
+
+    #[test]
     fn categorical_draws_follow_the_softmax() {
         let mut rng = stream(0, "cat");
         let logits = [0.0f32, (3f32).ln(), f32::NEG_INFINITY];

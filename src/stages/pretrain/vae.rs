@@ -5,8 +5,8 @@
 //!
 //! The network is the shared encoder (any architecture; its features feed two linear heads for μ
 //! and log σ²) and the mirrored decoder from the latent to per-pixel Bernoulli logits (binarised
-//! data) or a Gaussian mean (sigmoid of the output, dequantised 8-bit data) with one learned
-//! log σ. The encoder is stored under `encoder.` so linear probes and kNN read it like any other.
+//! data) or a Gaussian mean (sigmoid of the output, dequantised 8-bit data) with one shared σ,
+//! set to its maximum-likelihood value while training (Rybkin et al. 2021, calibrated decoders). The encoder is stored under `encoder.` so linear probes and kNN read it like any other.
 
 use std::sync::Arc;
 
@@ -43,7 +43,7 @@ pipeline_params::params! {
         beta: f64 = 1.0, range(0.0, 1000.0);
         /// Epochs over which the KL weight rises linearly from 0 to `beta` (KL warm-up); 0 uses `beta` from the start.
         warmup: usize = 0, range(0, 100000);
-        /// `bernoulli`: binarised pixels and a Bernoulli decoder (logits); `gaussian`: dequantised 8-bit pixels and a Gaussian decoder (mean, one learned σ); `binarize` applies to bernoulli only.
+        /// `bernoulli`: binarised pixels and a Bernoulli decoder (logits); `gaussian`: dequantised 8-bit pixels and a Gaussian decoder (mean, one σ set to the training RMSE); `binarize` applies to bernoulli only.
         likelihood: String = "bernoulli".to_string(), choices("bernoulli", "gaussian");
     }
 }
@@ -93,15 +93,7 @@ impl VaeNet {
     pub fn log_px(&self, out: &Tensor, x: &Tensor) -> Result<Tensor, StageError> {
         match &self.log_sigma {
             None => Ok(bce_with_logits_per_item(out, x)?.neg()?),
-            Some(s) => {
-                // −½ Σ [ (x − m)²·e^(−2s) + 2s + ln 2π ], m = sigmoid(out).
-                let d = x.elem_count() / x.dim(0)?;
-                let m = candle_nn::ops::sigmoid(out)?;
-                let sq = (x - m)?.sqr()?.flatten_from(1)?.sum(1)?;
-                let inv_var = s.affine(-2.0, 0.0)?.exp()?;
-                let per = sq.broadcast_mul(&inv_var)?.broadcast_add(&s.affine(2.0 * d as f64, d as f64 * LN_2PI)?)?;
-                Ok(per.affine(-0.5, 0.0)?)
-            }
+            Some(s) => gaussian_log_px(out, x, s),
         }
     }
 
@@ -112,10 +104,16 @@ impl VaeNet {
 
     /// One reparameterised sample's ELBO terms per item: (log p(x|z), KL(q(z|x) ‖ N(0, I))).
     pub fn elbo_terms(&self, x: &Tensor, x_std: &Tensor, rng: &mut ChaCha8Rng) -> Result<(Tensor, Tensor), StageError> {
+        let (out, kl) = self.decode_sample(x_std, rng)?;
+        Ok((self.log_px(&out, x)?, kl))
+    }
+
+    /// The decoder's output for one reparameterised sample z ~ q(z|x), and KL(q(z|x) ‖ N(0, I)) per item.
+    pub fn decode_sample(&self, x_std: &Tensor, rng: &mut ChaCha8Rng) -> Result<(Tensor, Tensor), StageError> {
         let (mu, logvar) = self.encode(x_std)?;
         let eps = randn(mu.shape(), rng, mu.device())?;
         let z = (&mu + (logvar.affine(0.5, 0.0)?.exp()? * eps)?)?;
-        Ok((self.log_px(&self.decoder.forward(&z)?, x)?, kl_standard_normal(&mu, &logvar)?))
+        Ok((self.decoder.forward(&z)?, kl_standard_normal(&mu, &logvar)?))
     }
 
     /// The importance-weighted estimate of log p(x) per item with `k` samples from q(z|x):
@@ -147,6 +145,23 @@ impl VaeNet {
         }
         Ok(acc.iter().map(LogMeanExp::value).collect())
     }
+}
+
+/// log N(x; m, e^(2s)·I) per item with m = sigmoid(out) and one shared log σ `s` (shape 1):
+/// −½ Σ [ (x − m)²·e^(−2s) + 2s + ln 2π ].
+pub fn gaussian_log_px(out: &Tensor, x: &Tensor, s: &Tensor) -> Result<Tensor, StageError> {
+    let d = x.elem_count() / x.dim(0)?;
+    let m = candle_nn::ops::sigmoid(out)?;
+    let sq = (x - m)?.sqr()?.flatten_from(1)?.sum(1)?;
+    let inv_var = s.affine(-2.0, 0.0)?.exp()?;
+    let per = sq.broadcast_mul(&inv_var)?.broadcast_add(&s.affine(2.0 * d as f64, d as f64 * LN_2PI)?)?;
+    Ok(per.affine(-0.5, 0.0)?)
+}
+
+/// The mean squared error per pixel between `x` and the decoder's mean, as a 1-element tensor
+/// cut from the graph: the maximum-likelihood σ² of a shared Gaussian decoder.
+fn mse_per_pixel(out: &Tensor, x: &Tensor) -> Result<Tensor, StageError> {
+    Ok((x - candle_nn::ops::sigmoid(out)?)?.sqr()?.mean_all()?.reshape(1)?.detach())
 }
 
 fn log_sigma_var(vb: &VarBuilder) -> candle_core::Result<Tensor> {
@@ -246,7 +261,7 @@ impl Method for Vae {
         kind: Kind::Pretrain,
         name: "vae",
         doc: "variational autoencoder (Kingma & Welling 2013): Gaussian q(z|x), N(0, I) prior, Bernoulli or Gaussian decoder, trained on the ELBO",
-        version: 1,
+        version: 2,
         inputs: &[Slot::one("data", &[ArtifactType::Dataset])],
         output: ArtifactType::Model,
         seeded: true,
@@ -264,11 +279,24 @@ impl Method for Vae {
         let n = data.train.len;
         let steps = n.div_ceil(p.batch);
         let (mut noise, mut pixel_noise) = (stream(ctx.seed, "vae reparameterisation"), stream(ctx.seed, "vae pixels"));
-        let mut trainer = trainer(ctx, &optim, p.epochs, p.batch, n, net.vars(""))?;
+        // A Gaussian decoder's σ is not trained by gradient steps (from σ = 1 that takes thousands
+        // of them) but set to its optimum, the batch's root mean squared error (the calibrated
+        // decoder of Rybkin et al. 2021); the stored σ is that of the last epoch's training data.
+        let trained = [pipeline_nn::arch::ENCODER, POSTERIOR, pipeline_nn::arch::DECODER].iter().flat_map(|p| net.vars(p)).collect();
+        let mut trainer = trainer(ctx, &optim, p.epochs, p.batch, n, trained)?;
+        let mut last_epoch_sq = 0f64;
         for epoch in 0..p.epochs {
+            last_epoch_sq = 0.0;
             for idx in EpochBatches::new(n, p.batch, ctx.seed, epoch, false)?.iter() {
                 let x = pixels.train_batch(&data.train, &data.layout, idx, &mut pixel_noise, &net.device)?;
-                let (log_px, kl) = vae.elbo_terms(&x, &standardise(&x, &net)?, &mut noise)?;
+                let (out, kl) = vae.decode_sample(&standardise(&x, &net)?, &mut noise)?;
+                let log_px = if gaussian {
+                    let mse = mse_per_pixel(&out, &x)?;
+                    last_epoch_sq += mse.to_vec1::<f32>()?[0] as f64 * idx.len() as f64;
+                    gaussian_log_px(&out, &x, &mse.log()?.affine(0.5, 0.0)?)?
+                } else {
+                    vae.log_px(&out, &x)?
+                };
                 let (recon, kl) = (log_px.neg()?.mean_all()?, kl.mean_all()?);
                 let w = kl_weight(p.beta, p.warmup, trainer.global_step(), steps);
                 let loss = (&recon + kl.affine(w, 0.0)?)?;
@@ -277,6 +305,15 @@ impl Method for Vae {
                 trainer.log("kl", kl.to_scalar::<f32>()? as f64);
             }
             trainer.end_epoch();
+        }
+        if gaussian {
+            let log_sigma = 0.5 * (last_epoch_sq / n as f64).ln();
+            if !log_sigma.is_finite() {
+                crate::bail!("the Gaussian decoder's σ came out as {}: the decoder reproduces its training pixels exactly", log_sigma.exp());
+            }
+            for v in pipeline_nn::init::vars_under(&net.varmap, LOG_SIGMA) {
+                v.set(&Tensor::new(&[log_sigma as f32], &net.device)?)?;
+            }
         }
         publish_curve(ctx, &trainer, "loss.csv")?;
         let config = vae.config.clone();
