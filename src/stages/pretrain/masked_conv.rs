@@ -59,10 +59,10 @@ pub struct MaskedConv {
 impl MaskedConv {
     /// Variables `weight` `[out, in, k, k]` and `bias` under `vb`; `k` must be odd.
     pub fn new(in_c: usize, out_c: usize, k: usize, channels: usize, kind: MaskKind, vb: VarBuilder, device: &Device) -> Result<MaskedConv, StageError> {
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             crate::bail!("a masked convolution needs an odd kernel, got {k}");
         }
-        if in_c % channels != 0 || out_c % channels != 0 {
+        if !in_c.is_multiple_of(channels) || !out_c.is_multiple_of(channels) {
             crate::bail!("feature maps ({in_c} → {out_c}) must split evenly into the image's {channels} colour channels");
         }
         let conv = Conv2d::new(in_c, out_c, k, k / 2, 1, vb)?;
