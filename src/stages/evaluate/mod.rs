@@ -3,5 +3,6 @@
 pub mod accuracy;
 pub mod clustering;
 pub mod knn;
+pub mod likelihood;
 pub mod reconstruction;
 pub mod video_prediction;

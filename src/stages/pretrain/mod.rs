@@ -1,6 +1,12 @@
 //! `pretrain`: methods that learn an encoder (and whatever else they need) from a dataset.
 
 pub mod autoencoder;
+pub mod gan;
+pub mod masked_conv;
+pub mod pixelcnn;
+pub mod pixels;
 pub mod random;
+mod stored;
 pub mod supervised;
+pub mod vae;
 pub mod video;
