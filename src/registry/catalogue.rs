@@ -15,6 +15,8 @@ static ALL: &[&dyn AnyMethod] = &[
     &pretrain::supervised::Supervised,
     &pretrain::autoencoder::Ae,
     &pretrain::autoencoder::Dae,
+    &pretrain::nat::Nat,
+    &pretrain::deepcluster::DeepCluster,
     &cluster::kmeans::KMeans,
     &finetune::linear::Linear,
     &finetune::full::Full,

@@ -8,3 +8,4 @@ pub mod ingest;
 pub mod net;
 pub mod pretrain;
 pub mod report;
+pub mod transform;

@@ -8,10 +8,11 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use pipeline_data::{Dataset, Layout, Split};
 use pipeline_nn::arch::{build_decoder, build_encoder, ArchSpec, Decoder, Encoder, Head};
-use pipeline_nn::batch::{images_to_tensor, Normalize};
+use pipeline_nn::batch::{images_to_tensor, EpochBatches, Normalize};
 
 use crate::artifact::{ClassifierMeta, ModelArtifact, ModelMeta};
 use crate::stage_ctx::StageError;
+use crate::stages::transform::InputTransform;
 
 pipeline_params::params! {
     /// The encoder architecture of a method that trains one.
@@ -42,6 +43,8 @@ pub struct Net {
     /// Input standardisation (per channel, [0, 1] scale).
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// Applied after standardisation, before the encoder; `spec.in_channels` is its output's.
+    pub transform: Option<InputTransform>,
 }
 
 impl Net {
@@ -53,18 +56,39 @@ impl Net {
             device: device.clone(),
             mean: dataset.mean.clone(),
             std: dataset.std.clone(),
+            transform: None,
         })
+    }
+
+    /// Puts `transform` in front of the encoder (call before building any part).
+    pub fn with_transform(mut self, transform: Option<InputTransform>) -> Net {
+        if let Some(t) = transform {
+            self.spec.in_channels = t.out_channels(self.mean.len());
+        }
+        self.transform = transform;
+        self
+    }
+
+    /// Channels of the images the network takes (before its input transform).
+    pub fn input_channels(&self) -> usize {
+        if self.transform.is_some() {
+            self.mean.len()
+        } else {
+            self.spec.in_channels
+        }
     }
 
     /// An empty network shaped like a stored model; call [`Net::restore`] after building parts.
     pub fn like(model: &ModelArtifact, device: &Device) -> Net {
         let m = &model.meta;
+        let channels = m.input_transform.map_or(m.channels, |t| t.out_channels(m.channels));
         Net {
             varmap: VarMap::new(),
-            spec: ArchSpec::new(&m.arch, m.channels, m.height, m.width),
+            spec: ArchSpec::new(&m.arch, channels, m.height, m.width),
             device: device.clone(),
             mean: m.mean.clone(),
             std: m.std.clone(),
+            transform: m.input_transform,
         }
     }
 
@@ -105,9 +129,33 @@ impl Net {
         Normalize { mean: &self.mean, std: &self.std }
     }
 
-    /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device.
+    /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device, with
+    /// the network's input transform applied: what the encoder takes.
     pub fn batch(&self, split: &Split, layout: &Layout, indices: &[usize]) -> Result<Tensor, StageError> {
-        standardised(split, layout, indices, self.norm(), &self.device)
+        let x = standardised(split, layout, indices, self.norm(), &self.device)?;
+        match self.transform {
+            Some(t) => t.apply(&x),
+            None => Ok(x),
+        }
+    }
+
+    /// Features at `layer` of `encoder` (built on this network) for every item of `split`,
+    /// N × dim on the device, without the autograd graph.
+    pub fn features(&self, encoder: &Encoder, split: &Split, layout: &Layout, layer: &str) -> Result<Tensor, StageError> {
+        const BATCH: usize = 256;
+        if self.transform.is_none() {
+            let norm = Some(self.norm());
+            return Ok(pipeline_nn::extract::extract_features(encoder, layer, &split.images, &layout.item_dims(), norm, BATCH, &self.device)?);
+        }
+        if split.len == 0 {
+            let dim = encoder.layers().into_iter().find(|(n, _)| n == layer).map_or(0, |(_, d)| d);
+            return Ok(Tensor::zeros((0, dim), DType::F32, &self.device)?);
+        }
+        let mut parts = Vec::new();
+        for idx in EpochBatches::sequential(split.len, BATCH)?.iter() {
+            parts.push(encoder.features(&self.batch(split, layout, idx)?, layer)?.detach());
+        }
+        Ok(Tensor::cat(&parts, 0)?)
     }
 
     /// Packs the network's variables (plus `extra` tensors) into a model artifact.
@@ -128,13 +176,14 @@ impl Net {
         let meta = ModelMeta {
             method: method.to_string(),
             arch: self.spec.name.clone(),
-            channels: self.spec.in_channels,
+            channels: self.input_channels(),
             height: self.spec.height,
             width: self.spec.width,
             mean: self.mean,
             std: self.std,
             classifier,
             latent,
+            input_transform: self.transform,
             config: serde_json::Value::Null,
         };
         Ok(ModelArtifact { meta, tensors })
@@ -187,16 +236,9 @@ impl LoadedEncoder {
     }
 
     /// Features at `layer` of every item of `split`, N × dim on the device (no autograd graph).
+    /// Honours the model's input transform.
     pub fn features(&self, split: &Split, layout: &Layout, layer: &str) -> Result<Tensor, StageError> {
-        Ok(pipeline_nn::extract::extract_features(
-            &self.encoder,
-            layer,
-            &split.images,
-            &layout.item_dims(),
-            Some(self.net.norm()),
-            256,
-            &self.net.device,
-        )?)
+        self.net.features(&self.encoder, split, layout, layer)
     }
 }
 
