@@ -5,6 +5,8 @@ pub mod evaluate;
 pub mod finetune;
 pub mod fit;
 pub mod ingest;
+pub mod input_transform;
 pub mod net;
+pub mod pretext;
 pub mod pretrain;
 pub mod report;

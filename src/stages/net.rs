@@ -12,6 +12,7 @@ use pipeline_nn::batch::{images_to_tensor, Normalize};
 
 use crate::artifact::{ClassifierMeta, ModelArtifact, ModelMeta};
 use crate::stage_ctx::StageError;
+use crate::stages::input_transform::{self, InputTransform};
 
 pipeline_params::params! {
     /// The encoder architecture of a method that trains one.
@@ -42,6 +43,8 @@ pub struct Net {
     /// Input standardisation (per channel, [0, 1] scale).
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// What the network's input is made from a dataset's images with (e.g. RGB → Lab L).
+    pub transform: Option<InputTransform>,
 }
 
 impl Net {
@@ -53,19 +56,21 @@ impl Net {
             device: device.clone(),
             mean: dataset.mean.clone(),
             std: dataset.std.clone(),
+            transform: None,
         })
     }
 
     /// An empty network shaped like a stored model; call [`Net::restore`] after building parts.
-    pub fn like(model: &ModelArtifact, device: &Device) -> Net {
+    pub fn like(model: &ModelArtifact, device: &Device) -> Result<Net, StageError> {
         let m = &model.meta;
-        Net {
+        Ok(Net {
             varmap: VarMap::new(),
             spec: ArchSpec::new(&m.arch, m.channels, m.height, m.width),
             device: device.clone(),
             mean: m.mean.clone(),
             std: m.std.clone(),
-        }
+            transform: InputTransform::from_config(&m.config)?,
+        })
     }
 
     pub fn vb(&self) -> VarBuilder<'static> {
@@ -107,7 +112,10 @@ impl Net {
 
     /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device.
     pub fn batch(&self, split: &Split, layout: &Layout, indices: &[usize]) -> Result<Tensor, StageError> {
-        standardised(split, layout, indices, self.norm(), &self.device)
+        let Some(t) = self.transform else { return standardised(split, layout, indices, self.norm(), &self.device) };
+        let picked = split.select(indices, layout);
+        let all: Vec<usize> = (0..indices.len()).collect();
+        Ok(images_to_tensor(&t.apply(&picked.images, layout)?, &all, &t.layout(layout).item_dims(), Some(self.norm()), &self.device)?)
     }
 
     /// Packs the network's variables (plus `extra` tensors) into a model artifact.
@@ -125,6 +133,10 @@ impl Net {
         for (name, t) in extra {
             tensors.insert(name, t.to_device(&Device::Cpu)?);
         }
+        let config = match self.transform {
+            Some(t) => serde_json::json!({ input_transform::KEY: t.name() }),
+            None => serde_json::Value::Null,
+        };
         let meta = ModelMeta {
             method: method.to_string(),
             arch: self.spec.name.clone(),
@@ -135,7 +147,7 @@ impl Net {
             std: self.std,
             classifier,
             latent,
-            config: serde_json::Value::Null,
+            config,
         };
         Ok(ModelArtifact { meta, tensors })
     }
@@ -150,11 +162,12 @@ pub fn standardised(split: &Split, layout: &Layout, indices: &[usize], norm: Nor
 pub fn check_input(model: &ModelArtifact, dataset: &Dataset) -> Result<(), StageError> {
     let m = &model.meta;
     let l = &dataset.layout;
-    if (m.channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
+    let channels = InputTransform::from_config(&m.config)?.map_or(m.channels, |t| t.source_channels());
+    if (channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
         crate::bail!(
             "the {} model takes {}×{}×{} images, but dataset `{}` has {}×{}×{}{}",
             m.method,
-            m.channels,
+            channels,
             m.height,
             m.width,
             dataset.source,
@@ -175,7 +188,7 @@ pub struct LoadedEncoder {
 
 impl LoadedEncoder {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedEncoder, StageError> {
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let encoder = net.encoder()?;
         net.restore(model, pipeline_nn::arch::ENCODER)?;
         Ok(LoadedEncoder { net, encoder })
@@ -188,10 +201,14 @@ impl LoadedEncoder {
 
     /// Features at `layer` of every item of `split`, N × dim on the device (no autograd graph).
     pub fn features(&self, split: &Split, layout: &Layout, layer: &str) -> Result<Tensor, StageError> {
+        let (images, layout) = match self.net.transform {
+            Some(t) => (std::borrow::Cow::Owned(t.apply(&split.images, layout)?), t.layout(layout)),
+            None => (std::borrow::Cow::Borrowed(&split.images[..]), *layout),
+        };
         Ok(pipeline_nn::extract::extract_features(
             &self.encoder,
             layer,
-            &split.images,
+            &images,
             &layout.item_dims(),
             Some(self.net.norm()),
             256,

@@ -3,3 +3,4 @@
 pub mod autoencoder;
 pub mod random;
 pub mod supervised;
+pub mod pretext;
