@@ -46,9 +46,42 @@ impl Grid {
     }
 }
 
-/// The pixels of `rect`, resized to the image's own size (the network's input size).
-pub fn tile_image(img: &[u8], shape: Shape, rect: Rect) -> Vec<u8> {
-    resize(&crop(img, shape, rect), Shape::new(shape.channels, rect.height, rect.width), shape.height, shape.width)
+/// How a tile becomes an input of the image's own size (the size the probe's encoder reads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fit {
+    /// Resized to the image size: every pixel is content, seen larger than in the image.
+    Resize,
+    /// At its own scale in the centre of a zero canvas: strokes keep their width, and the
+    /// position the tile came from is not shown.
+    Centre,
+}
+
+impl Fit {
+    pub fn parse(name: &str) -> Result<Fit, PretextError> {
+        match name {
+            "resize" => Ok(Fit::Resize),
+            "centre" | "center" => Ok(Fit::Centre),
+            other => Err(invalid(format!("unknown tile fit `{other}` (resize, centre)"))),
+        }
+    }
+}
+
+/// The pixels of `rect` as an image of the image's own size.
+pub fn tile_image(img: &[u8], shape: Shape, rect: Rect, fit: Fit) -> Vec<u8> {
+    let tile = crop(img, shape, rect);
+    match fit {
+        Fit::Resize => resize(&tile, Shape::new(shape.channels, rect.height, rect.width), shape.height, shape.width),
+        Fit::Centre => {
+            let mut out = vec![0u8; shape.len()];
+            let (top, left) = ((shape.height - rect.height) / 2, (shape.width - rect.width) / 2);
+            for (k, row) in tile.chunks_exact(rect.width).enumerate() {
+                let (c, y) = (k / rect.height, k % rect.height);
+                let at = (c * shape.height + top + y) * shape.width + left;
+                out[at..at + rect.width].copy_from_slice(row);
+            }
+            out
+        }
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +105,16 @@ mod tests {
             }
         }
         assert!(Grid::new(Shape::new(1, 5, 5), 3, 0.5).is_err());
+    }
+
+    #[test]
+    fn tiles_fit_by_resizing_or_centring() {
+        let s = Shape::new(1, 4, 4);
+        let img: Vec<u8> = (1..=16).collect();
+        let r = Rect::new(1, 2, 2, 2);
+        assert_eq!(tile_image(&img, s, r, Fit::Centre), vec![0, 0, 0, 0, 0, 7, 8, 0, 0, 11, 12, 0, 0, 0, 0, 0]);
+        let big = tile_image(&img, s, r, Fit::Resize);
+        assert_eq!((big[0], big[15]), (7, 12));
+        assert!(Fit::parse("stretch").is_err());
     }
 }

@@ -5,7 +5,7 @@
 
 use rand::Rng;
 
-use crate::grid::{tile_image, Grid};
+use crate::grid::{tile_image, Fit, Grid};
 use crate::permutations::PermutationSet;
 use crate::raster::Rect;
 use crate::split::class_items;
@@ -18,6 +18,8 @@ pipeline_params::params! {
         permutations: usize = 100, range(2, 1000);
         /// Fraction of each grid cell's side left out of its tile (the tile sits at a random place in the cell).
         gap: f64 = 0.25, range(0.0, 0.8);
+        /// How a tile becomes a network input of the image's size: `resize` it (content fills the input, seen ~3× larger than in whole images) or `centre` it at its own scale on a zero canvas.
+        fit: String = "centre".to_string(), choices("resize", "centre");
         /// Puzzles made from each image (each with its own permutation and tile jitter).
         copies: usize = 2, range(1, 64);
     }
@@ -28,9 +30,9 @@ pub const TILES: usize = 9;
 
 /// One puzzle: part `j` is the tile of grid cell `perm[j]` (cells in reading order), resized to
 /// the image size. Also returns every cell's tile rectangle, in grid order.
-pub fn jigsaw_item(img: &[u8], shape: Shape, grid: &Grid, perm: &[u8], rng: &mut impl Rng) -> (Vec<u8>, Vec<Rect>) {
+pub fn jigsaw_item(img: &[u8], shape: Shape, grid: &Grid, fit: Fit, perm: &[u8], rng: &mut impl Rng) -> (Vec<u8>, Vec<Rect>) {
     let rects: Vec<Rect> = (0..TILES).map(|c| grid.tile_rect(c / 3, c % 3, rng)).collect();
-    let parts = perm.iter().flat_map(|&c| tile_image(img, shape, rects[c as usize])).collect();
+    let parts = perm.iter().flat_map(|&c| tile_image(img, shape, rects[c as usize], fit)).collect();
     (parts, rects)
 }
 
@@ -38,11 +40,12 @@ pub fn jigsaw_item(img: &[u8], shape: Shape, grid: &Grid, perm: &[u8], rng: &mut
 pub fn jigsaw(src: &Source, p: &JigsawParams, set: &PermutationSet, seed: u64, purpose: Purpose) -> Result<PretextSplit, PretextError> {
     src.still("jigsaw")?;
     let grid = Grid::new(src.shape, 3, p.gap)?;
+    let fit = Fit::parse(&p.fit)?;
     Ok(class_items(0..src.len, seed, "jigsaw", purpose, |_, i, rng| {
         (0..p.copies)
             .map(|_| {
                 let label = rng.random_range(0..set.perms.len());
-                (jigsaw_item(src.image(i), src.shape, &grid, &set.perms[label], rng).0, label as u32)
+                (jigsaw_item(src.image(i), src.shape, &grid, fit, &set.perms[label], rng).0, label as u32)
             })
             .collect()
     }))
@@ -61,13 +64,13 @@ mod tests {
         let grid = Grid::new(shape, 3, 0.25).unwrap();
         let set = maximal_set(9, 20, &mut item_rng(0, "t", Purpose::Setup, 0)).unwrap();
         for perm in &set.perms {
-            let (parts, rects) = jigsaw_item(&img, shape, &grid, perm, &mut item_rng(1, "t", Purpose::Train, 0));
+            let (parts, rects) = jigsaw_item(&img, shape, &grid, Fit::Resize, perm, &mut item_rng(1, "t", Purpose::Train, 0));
             let mut restored = vec![Vec::new(); TILES];
             for (j, &cell) in perm.iter().enumerate() {
                 restored[cell as usize] = parts[j * shape.len()..(j + 1) * shape.len()].to_vec();
             }
             for (cell, tile) in restored.iter().enumerate() {
-                assert_eq!(tile, &tile_image(&img, shape, rects[cell]), "cell {cell}");
+                assert_eq!(tile, &tile_image(&img, shape, rects[cell], Fit::Resize), "cell {cell}");
                 assert!(grid.cell_rect(cell / 3, cell % 3).contains(rects[cell].top, rects[cell].left));
             }
         }

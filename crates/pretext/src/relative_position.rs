@@ -4,7 +4,7 @@
 
 use rand::Rng;
 
-use crate::grid::{tile_image, Grid};
+use crate::grid::{tile_image, Fit, Grid};
 use crate::raster::Rect;
 use crate::rotation::cycled_label;
 use crate::split::class_items;
@@ -15,6 +15,8 @@ pipeline_params::params! {
     pub struct RelativePositionParams {
         /// Fraction of each grid cell's side left out of its patch (the patch sits at a random place in the cell).
         gap: f64 = 0.25, range(0.0, 0.8);
+        /// How a tile becomes a network input of the image's size: `resize` it (content fills the input, seen ~3× larger than in whole images) or `centre` it at its own scale on a zero canvas.
+        fit: String = "centre".to_string(), choices("resize", "centre");
         /// Pairs made from each image; 8 pairs every neighbour with the centre once.
         copies: usize = 8, range(1, 64);
     }
@@ -26,12 +28,12 @@ pub const OFFSETS: [(isize, isize); 8] = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (
 
 /// One pair: part 0 the centre patch, part 1 the patch of neighbour `label`, both resized to
 /// the image size; and the two patches' rectangles.
-pub fn pair(img: &[u8], shape: Shape, grid: &Grid, label: usize, rng: &mut impl Rng) -> (Vec<u8>, [Rect; 2]) {
+pub fn pair(img: &[u8], shape: Shape, grid: &Grid, fit: Fit, label: usize, rng: &mut impl Rng) -> (Vec<u8>, [Rect; 2]) {
     let (dr, dc) = OFFSETS[label];
     let centre = grid.tile_rect(1, 1, rng);
     let other = grid.tile_rect((1 + dr) as usize, (1 + dc) as usize, rng);
-    let mut parts = tile_image(img, shape, centre);
-    parts.extend(tile_image(img, shape, other));
+    let mut parts = tile_image(img, shape, centre, fit);
+    parts.extend(tile_image(img, shape, other, fit));
     (parts, [centre, other])
 }
 
@@ -39,12 +41,13 @@ pub fn pair(img: &[u8], shape: Shape, grid: &Grid, label: usize, rng: &mut impl 
 pub fn relative_position(src: &Source, p: &RelativePositionParams, seed: u64, purpose: Purpose) -> Result<PretextSplit, PretextError> {
     src.still("relative-position")?;
     let grid = Grid::new(src.shape, 3, p.gap)?;
+    let fit = Fit::parse(&p.fit)?;
     Ok(class_items(0..src.len, seed, "relative-position", purpose, |_, i, rng| {
         let offset = rng.random_range(0..OFFSETS.len());
         (0..p.copies)
             .map(|k| {
                 let label = cycled_label(offset, k, OFFSETS.len());
-                (pair(src.image(i), src.shape, &grid, label as usize, rng).0, label)
+                (pair(src.image(i), src.shape, &grid, fit, label as usize, rng).0, label)
             })
             .collect()
     }))
@@ -62,7 +65,7 @@ mod tests {
         let src = Source::new(&images, 2, 1, shape).unwrap();
         let grid = Grid::new(shape, 3, 0.25).unwrap();
         for label in 0..8 {
-            let (parts, [c, o]) = pair(src.image(0), shape, &grid, label, &mut item_rng(2, "t", Purpose::Train, label));
+            let (parts, [c, o]) = pair(src.image(0), shape, &grid, Fit::Centre, label, &mut item_rng(2, "t", Purpose::Train, label));
             assert!(grid.cell_rect(1, 1).contains(c.top, c.left));
             let (dr, dc) = OFFSETS[label];
             let cell = grid.cell_rect((1 + dr) as usize, (1 + dc) as usize);
@@ -74,8 +77,8 @@ mod tests {
             if dc != 0 {
                 assert_eq!((o.left as isize - c.left as isize).signum(), dc);
             }
-            assert_eq!(&parts[..shape.len()], &tile_image(src.image(0), shape, c)[..]);
-            assert_eq!(&parts[shape.len()..], &tile_image(src.image(0), shape, o)[..]);
+            assert_eq!(&parts[..shape.len()], &tile_image(src.image(0), shape, c, Fit::Centre)[..]);
+            assert_eq!(&parts[shape.len()..], &tile_image(src.image(0), shape, o, Fit::Centre)[..]);
         }
         let out = relative_position(&src, &RelativePositionParams::default(), 1, Purpose::Train).unwrap();
         let mut l = out.classes().unwrap()[..8].to_vec();
