@@ -7,8 +7,6 @@ use std::path::Path;
 use candle_core::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::stages::transform::InputTransform;
-
 const TENSORS: &str = "model.safetensors";
 const META: &str = "model.json";
 
@@ -25,9 +23,8 @@ pub struct ClassifierMeta {
     pub class_names: Vec<String>,
 }
 
-/// How to rebuild the network: the method that trained it, its architecture, input shape (of the
-/// images it takes, before any input transform) and input normalisation, and which optional parts
-/// it has.
+/// How to rebuild the network: the method that trained it, its architecture, input shape and
+/// input normalisation, and which optional parts it has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelMeta {
     pub method: String,
@@ -43,10 +40,6 @@ pub struct ModelMeta {
     /// The decoder's latent size, when the model has a decoder.
     #[serde(default)]
     pub latent: Option<usize>,
-    /// A fixed transform applied to the standardised input before the encoder (e.g. DeepCluster's
-    /// Sobel filter); every stage that feeds the encoder applies it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input_transform: Option<InputTransform>,
     /// Method-specific settings.
     #[serde(default)]
     pub config: serde_json::Value,

@@ -12,7 +12,7 @@ use pipeline_nn::batch::{images_to_tensor, EpochBatches, Normalize};
 
 use crate::artifact::{ClassifierMeta, ModelArtifact, ModelMeta};
 use crate::stage_ctx::StageError;
-use crate::stages::transform::InputTransform;
+use crate::stages::input_transform::{self, InputTransform};
 
 pipeline_params::params! {
     /// The encoder architecture of a method that trains one.
@@ -43,7 +43,7 @@ pub struct Net {
     /// Input standardisation (per channel, [0, 1] scale).
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
-    /// Applied after standardisation, before the encoder; `spec.in_channels` is its output's.
+    /// What the network's input is made from a dataset's images with (e.g. RGB → Lab L).
     pub transform: Option<InputTransform>,
 }
 
@@ -60,36 +60,30 @@ impl Net {
         })
     }
 
-    /// Puts `transform` in front of the encoder (call before building any part).
-    pub fn with_transform(mut self, transform: Option<InputTransform>) -> Net {
+    /// Puts a tensor-stage `transform` (one that leaves the stored images alone, e.g. `sobel`)
+    /// in front of the encoder; call before building any part.
+    pub fn with_transform(mut self, transform: Option<InputTransform>) -> Result<Net, StageError> {
         if let Some(t) = transform {
-            self.spec.in_channels = t.out_channels(self.mean.len());
+            if t.on_host() {
+                crate::bail!("input transform {} changes the stored images, so the network's standardisation must be computed after it", t.name());
+            }
+            self.spec.in_channels = t.encoder_channels(self.mean.len());
         }
         self.transform = transform;
-        self
-    }
-
-    /// Channels of the images the network takes (before its input transform).
-    pub fn input_channels(&self) -> usize {
-        if self.transform.is_some() {
-            self.mean.len()
-        } else {
-            self.spec.in_channels
-        }
+        Ok(self)
     }
 
     /// An empty network shaped like a stored model; call [`Net::restore`] after building parts.
-    pub fn like(model: &ModelArtifact, device: &Device) -> Net {
+    pub fn like(model: &ModelArtifact, device: &Device) -> Result<Net, StageError> {
         let m = &model.meta;
-        let channels = m.input_transform.map_or(m.channels, |t| t.out_channels(m.channels));
-        Net {
+        Ok(Net {
             varmap: VarMap::new(),
-            spec: ArchSpec::new(&m.arch, channels, m.height, m.width),
+            spec: ArchSpec::new(&m.arch, m.channels, m.height, m.width),
             device: device.clone(),
             mean: m.mean.clone(),
             std: m.std.clone(),
-            transform: m.input_transform,
-        }
+            transform: InputTransform::from_config(&m.config)?,
+        })
     }
 
     pub fn vb(&self) -> VarBuilder<'static> {
@@ -130,13 +124,13 @@ impl Net {
     }
 
     /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device, with
-    /// the network's input transform applied: what the encoder takes.
+    /// the network's input transform applied: what the encoder reads.
     pub fn batch(&self, split: &Split, layout: &Layout, indices: &[usize]) -> Result<Tensor, StageError> {
-        let x = standardised(split, layout, indices, self.norm(), &self.device)?;
-        match self.transform {
-            Some(t) => t.apply(&x),
-            None => Ok(x),
-        }
+        let Some(t) = self.transform else { return standardised(split, layout, indices, self.norm(), &self.device) };
+        let picked = split.select(indices, layout);
+        let all: Vec<usize> = (0..indices.len()).collect();
+        let x = images_to_tensor(&t.apply(&picked.images, layout)?, &all, &t.layout(layout).item_dims(), Some(self.norm()), &self.device)?;
+        t.apply_tensor(&x)
     }
 
     /// Features at `layer` of `encoder` (built on this network) for every item of `split`,
@@ -173,18 +167,21 @@ impl Net {
         for (name, t) in extra {
             tensors.insert(name, t.to_device(&Device::Cpu)?);
         }
+        let config = match self.transform {
+            Some(t) => serde_json::json!({ input_transform::KEY: t.name() }),
+            None => serde_json::Value::Null,
+        };
         let meta = ModelMeta {
             method: method.to_string(),
             arch: self.spec.name.clone(),
-            channels: self.input_channels(),
+            channels: self.spec.in_channels,
             height: self.spec.height,
             width: self.spec.width,
             mean: self.mean,
             std: self.std,
             classifier,
             latent,
-            input_transform: self.transform,
-            config: serde_json::Value::Null,
+            config,
         };
         Ok(ModelArtifact { meta, tensors })
     }
@@ -199,11 +196,12 @@ pub fn standardised(split: &Split, layout: &Layout, indices: &[usize], norm: Nor
 pub fn check_input(model: &ModelArtifact, dataset: &Dataset) -> Result<(), StageError> {
     let m = &model.meta;
     let l = &dataset.layout;
-    if (m.channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
+    let channels = InputTransform::from_config(&m.config)?.map_or(m.channels, |t| t.source_channels(m.mean.len()));
+    if (channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
         crate::bail!(
             "the {} model takes {}×{}×{} images, but dataset `{}` has {}×{}×{}{}",
             m.method,
-            m.channels,
+            channels,
             m.height,
             m.width,
             dataset.source,
@@ -224,7 +222,7 @@ pub struct LoadedEncoder {
 
 impl LoadedEncoder {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedEncoder, StageError> {
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let encoder = net.encoder()?;
         net.restore(model, pipeline_nn::arch::ENCODER)?;
         Ok(LoadedEncoder { net, encoder })

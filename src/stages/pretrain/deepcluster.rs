@@ -32,7 +32,7 @@ use crate::seeds::sub_seed;
 use crate::stage_ctx::{StageCtx, StageError};
 use crate::stages::fit::{publish_curve, trainer};
 use crate::stages::net::{ArchParams, Net};
-use crate::stages::transform::InputTransform;
+use crate::stages::input_transform::InputTransform;
 
 pipeline_params::params! {
     /// DeepCluster training.
@@ -74,7 +74,7 @@ impl Method for DeepCluster {
         if p.k > n {
             crate::bail!("k = {} exceeds the {n} training images: each cluster needs at least one", p.k);
         }
-        let net = Net::for_dataset(&a.arch, &data, &ctx.device)?.with_transform(p.sobel.then_some(InputTransform::Sobel));
+        let net = Net::for_dataset(&a.arch, &data, &ctx.device)?.with_transform(p.sobel.then_some(InputTransform::Sobel))?;
         let encoder = net.encoder()?;
         let (layer, dim) = encoder.layers().last().cloned().expect("an encoder has layers");
         if p.pca_dim > dim {

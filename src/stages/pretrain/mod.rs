@@ -6,3 +6,4 @@ pub mod deepcluster;
 pub mod nat;
 pub mod random;
 pub mod supervised;
+pub mod pretext;
