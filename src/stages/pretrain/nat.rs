@@ -21,6 +21,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::artifact::Artifact;
 use crate::registry::{ArtifactType, Info, Kind, Method, Slot};
 use crate::stage_ctx::{StageCtx, StageError};
+use crate::stages::evaluate::knn::l2_normalise;
 use crate::stages::fit::{publish_curve, trainer};
 use crate::stages::net::{ArchParams, Net};
 
@@ -109,12 +110,6 @@ pub fn sphere_targets(n: usize, dim: usize, seed: u64, device: &candle_core::Dev
         v.extend(row.iter().map(|x| x / norm));
     }
     Ok(Tensor::from_vec(v, (n, dim), device)?)
-}
-
-/// Rows scaled to unit length (the zero row stays zero).
-fn l2_normalise(x: &Tensor) -> Result<Tensor, StageError> {
-    let norm = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
-    Ok(x.broadcast_div(&norm)?)
 }
 
 /// The mean over the batch of ‖f_i − t_i‖².
