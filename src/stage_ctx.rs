@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use pipeline_data::Dataset;
 
-use crate::artifact::{Artifact, Assignments, MetricValue, ModelArtifact};
+use crate::artifact::{Artifact, Assignments, MetricValue, ModelArtifact, PretextData};
 use crate::progress::Progress;
 
 /// Why a stage failed. Methods use `?` on any error type; the runner adds the stage's name.
@@ -88,6 +88,13 @@ impl StageCtx {
         match self.input(slot).map(|i| &i.artifact) {
             Some(Artifact::Dataset(d)) => Ok(d.clone()),
             _ => Err(StageError::msg(format!("no dataset in input `{slot}`"))),
+        }
+    }
+
+    pub fn pretext(&self, slot: &str) -> Result<Arc<PretextData>, StageError> {
+        match self.input(slot).map(|i| &i.artifact) {
+            Some(Artifact::Pretext(p)) => Ok(p.clone()),
+            _ => Err(StageError::msg(format!("no pretext dataset in input `{slot}`"))),
         }
     }
 

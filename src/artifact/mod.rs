@@ -4,10 +4,12 @@
 mod assignments;
 mod metrics;
 mod model;
+mod pretext;
 
 pub use assignments::Assignments;
 pub use metrics::MetricValue;
 pub use model::{ClassifierMeta, ModelArtifact, ModelMeta};
+pub use pretext::{PretextData, PretextMeta, TargetKind};
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use crate::registry::ArtifactType;
 #[derive(Debug, Clone)]
 pub enum Artifact {
     Dataset(Arc<Dataset>),
+    Pretext(Arc<PretextData>),
     Model(Arc<ModelArtifact>),
     Assignments(Arc<Assignments>),
     /// An evaluation's numbers; they live in the store entry's manifest.
@@ -33,6 +36,7 @@ impl Artifact {
     pub fn artifact_type(&self) -> ArtifactType {
         match self {
             Artifact::Dataset(_) => ArtifactType::Dataset,
+            Artifact::Pretext(_) => ArtifactType::PretextDataset,
             Artifact::Model(_) => ArtifactType::Model,
             Artifact::Assignments(_) => ArtifactType::Assignments,
             Artifact::Metrics(_) => ArtifactType::Metrics,
@@ -44,6 +48,7 @@ impl Artifact {
     pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
         match self {
             Artifact::Dataset(d) => d.save(dir)?,
+            Artifact::Pretext(p) => p.save(dir)?,
             Artifact::Model(m) => m.save(dir)?,
             Artifact::Assignments(a) => a.save(dir)?,
             Artifact::Metrics(_) | Artifact::Report => {}
@@ -59,7 +64,7 @@ impl Artifact {
             ArtifactType::Assignments => Artifact::Assignments(Arc::new(Assignments::load(dir)?)),
             ArtifactType::Metrics => Artifact::Metrics(metrics.to_vec()),
             ArtifactType::Report => Artifact::Report,
-            ArtifactType::PretextDataset => anyhow::bail!("pretext datasets are not stored yet"),
+            ArtifactType::PretextDataset => Artifact::Pretext(Arc::new(PretextData::load(dir)?)),
         })
     }
 }

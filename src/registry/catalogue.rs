@@ -1,7 +1,7 @@
 //! Every method the binary knows, in the order `pipeline list` shows them.
 
 use super::{AnyMethod, Kind};
-use crate::stages::{cluster, evaluate, finetune, ingest, pretrain, report};
+use crate::stages::{cluster, evaluate, finetune, ingest, pretext, pretrain, report};
 
 static ALL: &[&dyn AnyMethod] = &[
     &ingest::synth_digits::SynthDigits,
@@ -11,6 +11,14 @@ static ALL: &[&dyn AnyMethod] = &[
     &ingest::loaders::FashionMnist,
     &ingest::loaders::Cifar10,
     &ingest::loaders::ImageFolder,
+    &ingest::pad::Pad,
+    &pretext::rotation::Rotation,
+    &pretext::jigsaw::Jigsaw,
+    &pretext::relative_position::RelativePosition,
+    &pretext::colorization::Colorization,
+    &pretext::inpainting::Inpainting,
+    &pretext::exemplar::Exemplar,
+    &pretext::temporal_order::TemporalOrder,
     &pretrain::random::Random,
     &pretrain::supervised::Supervised,
     &pretrain::autoencoder::Ae,
@@ -21,6 +29,9 @@ static ALL: &[&dyn AnyMethod] = &[
     &pretrain::video::VideoDeterministic,
     &pretrain::video::SvgFp,
     &pretrain::video::SvgLp,
+    &pretrain::pretext::Pretext,
+    &pretrain::nat::Nat,
+    &pretrain::deepcluster::DeepCluster,
     &cluster::kmeans::KMeans,
     &finetune::linear::Linear,
     &finetune::full::Full,

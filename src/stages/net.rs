@@ -8,10 +8,11 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::{VarBuilder, VarMap};
 use pipeline_data::{Dataset, Layout, Split};
 use pipeline_nn::arch::{build_decoder, build_encoder, ArchSpec, Decoder, Encoder, Head};
-use pipeline_nn::batch::{images_to_tensor, Normalize};
+use pipeline_nn::batch::{images_to_tensor, EpochBatches, Normalize};
 
 use crate::artifact::{ClassifierMeta, ModelArtifact, ModelMeta};
 use crate::stage_ctx::StageError;
+use crate::stages::input_transform::{self, InputTransform};
 
 pipeline_params::params! {
     /// The encoder architecture of a method that trains one.
@@ -42,6 +43,8 @@ pub struct Net {
     /// Input standardisation (per channel, [0, 1] scale).
     pub mean: Vec<f32>,
     pub std: Vec<f32>,
+    /// What the network's input is made from a dataset's images with (e.g. RGB → Lab L).
+    pub transform: Option<InputTransform>,
 }
 
 impl Net {
@@ -53,19 +56,34 @@ impl Net {
             device: device.clone(),
             mean: dataset.mean.clone(),
             std: dataset.std.clone(),
+            transform: None,
         })
     }
 
+    /// Puts a tensor-stage `transform` (one that leaves the stored images alone, e.g. `sobel`)
+    /// in front of the encoder; call before building any part.
+    pub fn with_transform(mut self, transform: Option<InputTransform>) -> Result<Net, StageError> {
+        if let Some(t) = transform {
+            if t.on_host() {
+                crate::bail!("input transform {} changes the stored images, so the network's standardisation must be computed after it", t.name());
+            }
+            self.spec.in_channels = t.encoder_channels(self.mean.len());
+        }
+        self.transform = transform;
+        Ok(self)
+    }
+
     /// An empty network shaped like a stored model; call [`Net::restore`] after building parts.
-    pub fn like(model: &ModelArtifact, device: &Device) -> Net {
+    pub fn like(model: &ModelArtifact, device: &Device) -> Result<Net, StageError> {
         let m = &model.meta;
-        Net {
+        Ok(Net {
             varmap: VarMap::new(),
             spec: ArchSpec::new(&m.arch, m.channels, m.height, m.width),
             device: device.clone(),
             mean: m.mean.clone(),
             std: m.std.clone(),
-        }
+            transform: InputTransform::from_config(&m.config)?,
+        })
     }
 
     pub fn vb(&self) -> VarBuilder<'static> {
@@ -105,9 +123,33 @@ impl Net {
         Normalize { mean: &self.mean, std: &self.std }
     }
 
-    /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device.
+    /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device, with
+    /// the network's input transform applied: what the encoder reads.
     pub fn batch(&self, split: &Split, layout: &Layout, indices: &[usize]) -> Result<Tensor, StageError> {
-        standardised(split, layout, indices, self.norm(), &self.device)
+        let Some(t) = self.transform else { return standardised(split, layout, indices, self.norm(), &self.device) };
+        let picked = split.select(indices, layout);
+        let all: Vec<usize> = (0..indices.len()).collect();
+        let x = images_to_tensor(&t.apply(&picked.images, layout)?, &all, &t.layout(layout).item_dims(), Some(self.norm()), &self.device)?;
+        t.apply_tensor(&x)
+    }
+
+    /// Features at `layer` of `encoder` (built on this network) for every item of `split`,
+    /// N × dim on the device, without the autograd graph.
+    pub fn features(&self, encoder: &Encoder, split: &Split, layout: &Layout, layer: &str) -> Result<Tensor, StageError> {
+        const BATCH: usize = 256;
+        if self.transform.is_none() {
+            let norm = Some(self.norm());
+            return Ok(pipeline_nn::extract::extract_features(encoder, layer, &split.images, &layout.item_dims(), norm, BATCH, &self.device)?);
+        }
+        if split.len == 0 {
+            let dim = encoder.layers().into_iter().find(|(n, _)| n == layer).map_or(0, |(_, d)| d);
+            return Ok(Tensor::zeros((0, dim), DType::F32, &self.device)?);
+        }
+        let mut parts = Vec::new();
+        for idx in EpochBatches::sequential(split.len, BATCH)?.iter() {
+            parts.push(encoder.features(&self.batch(split, layout, idx)?, layer)?.detach());
+        }
+        Ok(Tensor::cat(&parts, 0)?)
     }
 
     /// Packs the network's variables (plus `extra` tensors) into a model artifact.
@@ -125,6 +167,10 @@ impl Net {
         for (name, t) in extra {
             tensors.insert(name, t.to_device(&Device::Cpu)?);
         }
+        let config = match self.transform {
+            Some(t) => serde_json::json!({ input_transform::KEY: t.name() }),
+            None => serde_json::Value::Null,
+        };
         let meta = ModelMeta {
             method: method.to_string(),
             arch: self.spec.name.clone(),
@@ -135,7 +181,7 @@ impl Net {
             std: self.std,
             classifier,
             latent,
-            config: serde_json::Value::Null,
+            config,
         };
         Ok(ModelArtifact { meta, tensors })
     }
@@ -150,11 +196,12 @@ pub fn standardised(split: &Split, layout: &Layout, indices: &[usize], norm: Nor
 pub fn check_input(model: &ModelArtifact, dataset: &Dataset) -> Result<(), StageError> {
     let m = &model.meta;
     let l = &dataset.layout;
-    if (m.channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
+    let channels = InputTransform::from_config(&m.config)?.map_or(m.channels, |t| t.source_channels(m.mean.len()));
+    if (channels, m.height, m.width) != (l.channels, l.height, l.width) || l.frames != 1 {
         crate::bail!(
             "the {} model takes {}×{}×{} images, but dataset `{}` has {}×{}×{}{}",
             m.method,
-            m.channels,
+            channels,
             m.height,
             m.width,
             dataset.source,
@@ -175,7 +222,7 @@ pub struct LoadedEncoder {
 
 impl LoadedEncoder {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedEncoder, StageError> {
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let encoder = net.encoder()?;
         net.restore(model, pipeline_nn::arch::ENCODER)?;
         Ok(LoadedEncoder { net, encoder })
@@ -187,16 +234,9 @@ impl LoadedEncoder {
     }
 
     /// Features at `layer` of every item of `split`, N × dim on the device (no autograd graph).
+    /// Honours the model's input transform.
     pub fn features(&self, split: &Split, layout: &Layout, layer: &str) -> Result<Tensor, StageError> {
-        Ok(pipeline_nn::extract::extract_features(
-            &self.encoder,
-            layer,
-            &split.images,
-            &layout.item_dims(),
-            Some(self.net.norm()),
-            256,
-            &self.net.device,
-        )?)
+        self.net.features(&self.encoder, split, layout, layer)
     }
 }
 

@@ -133,6 +133,17 @@ impl Trainer {
     /// back-propagates, sets the scheduled learning rate, updates, and returns the loss value.
     /// A NaN or infinite loss returns [`NnError::NonFinite`] before any weight changes.
     pub fn step(&mut self, loss: &Tensor, items: usize) -> Result<f32, NnError> {
+        self.step_inner(loss, items, None)
+    }
+
+    /// [`Trainer::step`] that also updates `other`'s variables from the same gradients at the
+    /// scheduled learning rate: for a part whose optimiser state must be reset on its own, such
+    /// as DeepCluster's classifier, re-initialised (with a fresh optimiser) at every clustering.
+    pub fn step_with(&mut self, loss: &Tensor, items: usize, other: &mut dyn Optimizer) -> Result<f32, NnError> {
+        self.step_inner(loss, items, Some(other))
+    }
+
+    fn step_inner(&mut self, loss: &Tensor, items: usize, other: Option<&mut dyn Optimizer>) -> Result<f32, NnError> {
         if loss.elem_count() != 1 {
             return Err(NnError::invalid(format!("the loss must be a single number, got shape {:?}", loss.dims())));
         }
@@ -148,6 +159,10 @@ impl Trainer {
         let lr = self.schedule.lr(self.base_lr, self.epoch, self.global_step);
         self.optimizer.set_lr(lr);
         self.optimizer.step(&grads)?;
+        if let Some(other) = other {
+            other.set_lr(lr);
+            other.step(&grads)?;
+        }
         self.global_step += 1;
         self.step_in_epoch += 1;
         self.loss_sum += value as f64;
@@ -267,6 +282,23 @@ mod tests {
         assert!(c.records[1].images_per_s > 0.0);
         let e = t.step(&Tensor::new(&[1f32, 2.0], &Device::Cpu).unwrap(), 1).unwrap_err();
         assert!(e.to_string().contains("single number"), "{e}");
+    }
+
+    #[test]
+    fn step_with_updates_both_optimisers_at_the_scheduled_rate() {
+        let a = Var::from_tensor(&Tensor::new(&[0f32], &Device::Cpu).unwrap()).unwrap();
+        let b = Var::from_tensor(&Tensor::new(&[0f32], &Device::Cpu).unwrap()).unwrap();
+        let opt = Box::new(Sgd::new(vec![a.clone()], 0.1, 0.0, 0.0, false).unwrap());
+        let mut other = Sgd::new(vec![b.clone()], 123.0, 0.0, 0.0, false).unwrap();
+        let mut t = Trainer::new(opt, Schedule::Constant, 1, 1);
+        // (a − 1)² + (b − 2)²: gradients −2 and −4 at 0; both steps use lr 0.1.
+        let loss = ((a.as_tensor().affine(1.0, -1.0).unwrap().sqr().unwrap() + b.as_tensor().affine(1.0, -2.0).unwrap().sqr().unwrap())
+            .unwrap())
+        .sum_all()
+        .unwrap();
+        t.step_with(&loss, 1, &mut other).unwrap();
+        assert!((a.as_tensor().to_vec1::<f32>().unwrap()[0] - 0.2).abs() < 1e-6);
+        assert!((b.as_tensor().to_vec1::<f32>().unwrap()[0] - 0.4).abs() < 1e-6);
     }
 
     #[test]

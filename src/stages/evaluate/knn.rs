@@ -63,7 +63,8 @@ impl Method for Knn {
     }
 }
 
-fn l2_normalise(x: &Tensor) -> Result<Tensor, StageError> {
+/// Rows of an N×D matrix scaled to unit length (the zero row stays zero); differentiable.
+pub(crate) fn l2_normalise(x: &Tensor) -> Result<Tensor, StageError> {
     let norm = x.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
     Ok(x.broadcast_div(&norm)?)
 }

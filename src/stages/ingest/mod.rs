@@ -3,6 +3,7 @@
 
 pub mod loaders;
 pub mod moving_digits;
+pub mod pad;
 pub mod synth_digits;
 
 /// Declares an ingest method that calls `pipeline_data::sources::$module::$f(&params, seed)`.

@@ -133,7 +133,7 @@ pub struct LoadedGan {
 impl LoadedGan {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedGan, StageError> {
         let config: GanConfig = config_of(model, "gan")?;
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let gan = GanNet::build(&net, config)?;
         for prefix in [GENERATOR, pipeline_nn::arch::ENCODER, CRITIC, EMBED] {
             net.restore(model, prefix)?;

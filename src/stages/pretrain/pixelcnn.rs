@@ -121,7 +121,7 @@ pub struct LoadedPixelCnn {
 impl LoadedPixelCnn {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedPixelCnn, StageError> {
         let config: PixelCnnConfig = config_of(model, "pixelcnn")?;
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let pixelcnn = PixelCnn::build(&net, config)?;
         net.restore(model, PREFIX)?;
         Ok(LoadedPixelCnn { net, model: pixelcnn })
@@ -213,7 +213,7 @@ pub fn new_net(data: &Dataset, config: &PixelCnnConfig, device: &Device) -> Resu
         Some(p) => p.stats(&data.train, &data.layout, &data.mean, &data.std),
         None => (data.mean.clone(), data.std.clone()),
     };
-    Ok(Net { varmap: candle_nn::VarMap::new(), spec, device: device.clone(), mean, std })
+    Ok(Net { varmap: candle_nn::VarMap::new(), spec, device: device.clone(), mean, std, transform: None })
 }
 
 pub struct PixelCnnMethod;

@@ -239,7 +239,7 @@ pub struct LoadedVae {
 impl LoadedVae {
     pub fn load(model: &ModelArtifact, device: &Device) -> Result<LoadedVae, StageError> {
         let config: VaeConfig = config_of(model, "vae")?;
-        let net = Net::like(model, device);
+        let net = Net::like(model, device)?;
         let vae = VaeNet::build(&net, config)?;
         for prefix in [pipeline_nn::arch::ENCODER, POSTERIOR, pipeline_nn::arch::DECODER, "likelihood"] {
             net.restore(model, prefix)?;
