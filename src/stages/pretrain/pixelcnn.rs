@@ -268,6 +268,7 @@ mod tests {
             device: Device::Cpu,
             mean: vec![0.5; c],
             std: vec![0.5; c],
+            transform: None,
         }
     }
 
