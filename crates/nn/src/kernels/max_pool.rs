@@ -1,67 +1,73 @@
 //! k×k / stride-k max-pooling (floor mode) on the CPU with an exact backward: each window's
 //! gradient goes to its first maximum, as in PyTorch. Replaces candle 0.11's pool backward, which
 //! scales gradients by (number of maxima)/k² and misroutes them on sides that are not a multiple
-//! of k (see [`crate::ops::max_pool2d`]).
+//! of k (see [`crate::ops::max_pool2d`]). The window helpers also serve the pooling fused into
+//! [`super::conv::Conv2d`].
 
-use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
-/// Forward op; its backward is [`MaxPoolGrad`].
+use super::float::{by_dtype, contiguous, with_data, Float};
+
+/// Forward op; its backward recomputes each window's maximum from the input.
 pub(crate) struct MaxPool {
     pub k: usize,
 }
 
-/// (input, output gradient) → input gradient.
-struct MaxPoolGrad {
-    k: usize,
-}
-
-fn contiguous<'a, T>(data: &'a [T], layout: &Layout, op: &str) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("{op}: the input must be contiguous"),
-    }
-}
-
-/// Index (within the item plane) of the first maximum of each window, for one H×W plane.
-fn argmax_plane<T: Copy + PartialOrd>(plane: &[T], w: usize, ho: usize, wo: usize, k: usize, mut emit: impl FnMut(usize, usize)) {
-    for oy in 0..ho {
-        for ox in 0..wo {
-            let mut best = (oy * k) * w + ox * k;
-            for dy in 0..k {
-                let row = (oy * k + dy) * w + ox * k;
-                for dx in 0..k {
-                    if plane[row + dx] > plane[best] {
-                        best = row + dx;
-                    }
+/// For each k×k window of an `h × w` plane: its maximum into `out` and, when `arg` is given,
+/// the maximum's offset `dy·k + dx` within the window (the first one on ties).
+pub(crate) fn pool_plane<T: Float>(plane: &[T], w: usize, k: usize, out: &mut [T], mut arg: Option<&mut [u8]>) {
+    let wo = w / k;
+    for (o, v) in out.iter_mut().enumerate() {
+        let (oy, ox) = (o / wo, o % wo);
+        let base = oy * k * w + ox * k;
+        let (mut best, mut at) = (plane[base], 0usize);
+        for dy in 0..k {
+            let row = &plane[base + dy * w..base + dy * w + k];
+            for (dx, &x) in row.iter().enumerate() {
+                if x > best {
+                    best = x;
+                    at = dy * k + dx;
                 }
             }
-            emit(oy * wo + ox, best);
+        }
+        *v = best;
+        if let Some(arg) = arg.as_deref_mut() {
+            arg[o] = at as u8;
         }
     }
 }
 
-fn forward<T: Copy + PartialOrd>(x: &[T], dims: (usize, usize, usize, usize), k: usize) -> Vec<T> {
-    let (n, c, h, w) = dims;
-    let (ho, wo) = (h / k, w / k);
-    let mut out = Vec::with_capacity(n * c * ho * wo);
-    for plane in x.chunks_exact(h * w) {
-        argmax_plane(plane, w, ho, wo, k, |_, best| out.push(plane[best]));
+/// Adds each pooled cell's gradient to its window's maximum in an `h × w` plane (`grad_in`,
+/// accumulated into). `keep(o)` says whether cell `o` passes its gradient on at all.
+pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], w: usize, k: usize, grad_in: &mut [T], keep: impl Fn(usize) -> bool) {
+    let wo = w / k;
+    for (o, (&g, &a)) in grad.iter().zip(arg).enumerate() {
+        if keep(o) {
+            let (oy, ox, a) = (o / wo, o % wo, a as usize);
+            grad_in[(oy * k + a / k) * w + ox * k + a % k] += g;
+        }
+    }
+}
+
+fn forward<T: Float>(x: &[T], (_, _, h, w): (usize, usize, usize, usize), k: usize) -> Vec<T> {
+    let per = (h / k) * (w / k);
+    let mut out = vec![T::ZERO; x.len() / (h * w).max(1) * per];
+    if per > 0 {
+        out.par_chunks_mut(per).zip(x.par_chunks(h * w)).for_each(|(o, plane)| pool_plane(plane, w, k, o, None));
     }
     out
 }
 
-fn backward<T: Copy + PartialOrd + Default + std::ops::AddAssign>(
-    x: &[T],
-    g: &[T],
-    dims: (usize, usize, usize, usize),
-    k: usize,
-) -> Vec<T> {
-    let (_, _, h, w) = dims;
-    let (ho, wo) = (h / k, w / k);
-    let mut dx = vec![T::default(); x.len()];
-    for ((plane, gplane), dplane) in x.chunks_exact(h * w).zip(g.chunks_exact(ho * wo)).zip(dx.chunks_exact_mut(h * w)) {
-        argmax_plane(plane, w, ho, wo, k, |o, best| dplane[best] += gplane[o]);
+fn backward<T: Float>(x: &[T], g: &[T], (_, _, h, w): (usize, usize, usize, usize), k: usize) -> Vec<T> {
+    let per = (h / k) * (w / k);
+    let mut dx = vec![T::ZERO; x.len()];
+    if per > 0 {
+        dx.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(per)).for_each(|((d, plane), gp)| {
+            let (mut vals, mut arg) = (vec![T::ZERO; per], vec![0u8; per]);
+            pool_plane(plane, w, k, &mut vals, Some(&mut arg));
+            unpool_plane(gp, &arg, w, k, d, |_| true);
+        });
     }
     dx
 }
@@ -75,36 +81,17 @@ impl CustomOp1 for MaxPool {
         let dims = layout.shape().dims4()?;
         let (n, c, h, w) = dims;
         let shape = Shape::from((n, c, h / self.k, w / self.k));
-        let out = match storage {
-            CpuStorage::F32(v) => CpuStorage::F32(forward(contiguous(v, layout, self.name())?, dims, self.k)),
-            CpuStorage::F64(v) => CpuStorage::F64(forward(contiguous(v, layout, self.name())?, dims, self.k)),
-            other => candle_core::bail!("max-pool2d: unsupported dtype {:?}", other.dtype()),
-        };
+        let out = by_dtype!(candle_core::backend::BackendStorage::dtype(storage), self.name(), |T| T::storage(forward(contiguous::<T>(storage, layout, self.name())?, dims, self.k)));
         Ok((out, shape))
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
         let g = grad_res.contiguous()?;
-        Ok(Some(arg.apply_op2_no_bwd(&g, &MaxPoolGrad { k: self.k })?))
-    }
-}
-
-impl CustomOp2 for MaxPoolGrad {
-    fn name(&self) -> &'static str {
-        "max-pool2d-backward"
-    }
-
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let dims = l1.shape().dims4()?;
-        let out = match (s1, s2) {
-            (CpuStorage::F32(x), CpuStorage::F32(g)) => {
-                CpuStorage::F32(backward(contiguous(x, l1, self.name())?, contiguous(g, l2, self.name())?, dims, self.k))
-            }
-            (CpuStorage::F64(x), CpuStorage::F64(g)) => {
-                CpuStorage::F64(backward(contiguous(x, l1, self.name())?, contiguous(g, l2, self.name())?, dims, self.k))
-            }
-            _ => candle_core::bail!("max-pool2d-backward: unsupported dtypes"),
-        };
-        Ok((out, l1.shape().clone()))
+        let dims = arg.dims4()?;
+        let name = "max-pool2d backward";
+        let dx = by_dtype!(arg.dtype(), name, |T| {
+            with_data::<T, _>(arg, name, |x| with_data(&g, name, |g| Tensor::from_vec(backward(x, g, dims, self.k), dims, arg.device())))?
+        });
+        Ok(Some(dx))
     }
 }
