@@ -1,17 +1,28 @@
 //! The element types the CPU kernels run on (f32 and f64), and moving their data in and out of
 //! candle's CPU storage.
 
-use std::ops::{Add, AddAssign, Mul, Sub};
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
 use candle_core::{CpuStorage, Layout, Result, Storage, Tensor};
 
 /// An element type with a `gemm` kernel and the arithmetic the kernels need.
 pub(crate) trait Float:
-    Copy + Send + Sync + 'static + PartialOrd + Default + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + AddAssign
+    candle_core::WithDType
+    + Copy
+    + Send
+    + Sync
+    + 'static
+    + PartialOrd
+    + Default
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + AddAssign
 {
     const ZERO: Self;
     const ONE: Self;
-    fn from_f64(v: f64) -> Self;
+    fn sqrt(self) -> Self;
     fn slice(storage: &CpuStorage) -> Option<&[Self]>;
     fn storage(v: Vec<Self>) -> CpuStorage;
 }
@@ -19,8 +30,8 @@ pub(crate) trait Float:
 impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    fn from_f64(v: f64) -> Self {
-        v as f32
+    fn sqrt(self) -> Self {
+        f32::sqrt(self)
     }
     fn slice(storage: &CpuStorage) -> Option<&[Self]> {
         match storage {
@@ -36,8 +47,8 @@ impl Float for f32 {
 impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
-    fn from_f64(v: f64) -> Self {
-        v
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
     }
     fn slice(storage: &CpuStorage) -> Option<&[Self]> {
         match storage {
