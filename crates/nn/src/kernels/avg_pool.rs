@@ -6,19 +6,17 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::float::{by_dtype, contiguous, with_data, Float};
+use super::simd::multiversion;
 
 pub(crate) struct AvgPool {
     pub k: usize,
 }
 
-fn forward<T: Float>(x: &[T], h: usize, w: usize, k: usize) -> Vec<T> {
-    let (ho, wo) = (h / k, w / k);
-    let scale = T::from_f64(1.0 / (k * k) as f64);
-    let mut out = vec![T::ZERO; x.len() / (h * w).max(1) * ho * wo];
-    if ho * wo > 0 {
-        out.par_chunks_mut(ho * wo).zip(x.par_chunks(h * w)).for_each(|(o, plane)| {
-            for (j, v) in o.iter_mut().enumerate() {
-                let (oy, ox) = (j / wo, j % wo);
+multiversion! {
+    fn pool_plane<T: Float>(plane: &[T], w: usize, k: usize, scale: T, out: &mut [T]) {
+        let wo = w / k;
+        for (oy, orow) in out.chunks_exact_mut(wo.max(1)).enumerate() {
+            for (ox, v) in orow.iter_mut().enumerate() {
                 let mut s = T::ZERO;
                 for dy in 0..k {
                     for &x in &plane[(oy * k + dy) * w + ox * k..][..k] {
@@ -27,7 +25,32 @@ fn forward<T: Float>(x: &[T], h: usize, w: usize, k: usize) -> Vec<T> {
                 }
                 *v = s * scale;
             }
-        });
+        }
+    }
+}
+
+multiversion! {
+    fn unpool_plane<T: Float>(grad: &[T], w: usize, k: usize, scale: T, grad_in: &mut [T]) {
+        let wo = w / k;
+        for (oy, grow) in grad.chunks_exact(wo.max(1)).enumerate() {
+            for (ox, &g) in grow.iter().enumerate() {
+                let v = g * scale;
+                for dy in 0..k {
+                    for d in &mut grad_in[(oy * k + dy) * w + ox * k..][..k] {
+                        *d = v;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn forward<T: Float>(x: &[T], h: usize, w: usize, k: usize) -> Vec<T> {
+    let (ho, wo) = (h / k, w / k);
+    let scale = T::from_f64(1.0 / (k * k) as f64);
+    let mut out = vec![T::ZERO; x.len() / (h * w).max(1) * ho * wo];
+    if ho * wo > 0 {
+        out.par_chunks_mut(ho * wo).zip(x.par_chunks(h * w)).for_each(|(o, plane)| pool_plane(plane, w, k, scale, o));
     }
     out
 }
@@ -37,15 +60,7 @@ fn backward<T: Float>(g: &[T], planes: usize, h: usize, w: usize, k: usize) -> V
     let scale = T::from_f64(1.0 / (k * k) as f64);
     let mut dx = vec![T::ZERO; planes * h * w];
     if ho * wo > 0 {
-        dx.par_chunks_mut(h * w).zip(g.par_chunks(ho * wo)).for_each(|(d, gp)| {
-            for (j, &gv) in gp.iter().enumerate() {
-                let (oy, ox) = (j / wo, j % wo);
-                let v = gv * scale;
-                for dy in 0..k {
-                    d[(oy * k + dy) * w + ox * k..][..k].fill(v);
-                }
-            }
-        });
+        dx.par_chunks_mut(h * w).zip(g.par_chunks(ho * wo)).for_each(|(d, gp)| unpool_plane(gp, w, k, scale, d));
     }
     dx
 }

@@ -139,7 +139,7 @@ fn backward<T: Float>(op: &Conv2d, d: &Dims, a: Backward<T>) -> (Option<Vec<T>>,
                 let pp = per_out / d.co;
                 for c in 0..d.co {
                     let (gc, yc, ac) = (&g[c * pp..(c + 1) * pp], &y[c * pp..(c + 1) * pp], &arg[c * pp..(c + 1) * pp]);
-                    unpool_plane(gc, ac, d.g.ow, op.pool, &mut gz[c * cols..(c + 1) * cols], |o| !op.relu || yc[o] > T::ZERO);
+                    unpool_plane(gc, ac, d.g.ow, op.pool, &mut gz[c * cols..(c + 1) * cols], op.relu.then_some(yc));
                 }
                 &gz
             } else if op.relu {

@@ -30,9 +30,11 @@ pub(crate) trait Float:
 impl Float for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f32::sqrt(self)
     }
+    #[inline(always)]
     fn slice(storage: &CpuStorage) -> Option<&[Self]> {
         match storage {
             CpuStorage::F32(v) => Some(v),
@@ -47,9 +49,11 @@ impl Float for f32 {
 impl Float for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
+    #[inline(always)]
     fn slice(storage: &CpuStorage) -> Option<&[Self]> {
         match storage {
             CpuStorage::F64(v) => Some(v),

@@ -3,6 +3,7 @@
 //! back onto the image (the adjoint, used by the input gradient and by transposed convolution).
 
 use super::float::Float;
+use super::simd::multiversion;
 
 /// A convolution of `c` channels of `h × w` with a `k × k` kernel, stride and symmetric zero
 /// padding, producing `oh × ow` positions (floor mode, as PyTorch).
@@ -50,6 +51,7 @@ impl Geometry {
 
     /// Output positions `o` in `[lo, hi)` along one axis for which the input index
     /// `o·stride + offset` falls inside `[0, n)`; `offset` is the kernel tap minus the padding.
+    #[inline(always)]
     fn valid(&self, offset: isize, n: usize, out: usize) -> (usize, usize) {
         let s = self.stride as isize;
         let lo = if offset >= 0 { 0 } else { (-offset + s - 1) / s };
@@ -58,81 +60,96 @@ impl Geometry {
         let (lo, hi) = (lo.min(out as isize) as usize, hi.min(out as isize) as usize);
         (lo, hi.max(lo))
     }
+}
 
-    /// Calls `f(row, tap_y, tap_x, ch)` for every row of the column matrix, where the taps are
-    /// the kernel offsets minus the padding.
-    fn for_rows(&self, mut f: impl FnMut(usize, isize, isize, usize)) {
-        let k = self.k;
-        for ch in 0..self.c {
+multiversion! {
+    /// `col[(ch, ky, kx)][oy·ow + ox] = image[ch][oy·s + ky − p][ox·s + kx − p]`, zero outside.
+    pub(crate) fn im2col<T: Float>(g: &Geometry, image: &[T], col: &mut [T]) {
+        let (cols, s, k, p) = (g.cols(), g.stride, g.k, g.pad as isize);
+        assert!(image.len() == g.image() && col.len() >= g.rows() * cols, "im2col: buffer sizes");
+        for ch in 0..g.c {
+            let plane = &image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
             for ky in 0..k {
+                let ty = ky as isize - p;
+                let (ylo, yhi) = g.valid(ty, g.h, g.oh);
                 for kx in 0..k {
-                    f((ch * k + ky) * k + kx, ky as isize - self.pad as isize, kx as isize - self.pad as isize, ch);
+                    let tx = kx as isize - p;
+                    let (xlo, xhi) = g.valid(tx, g.w, g.ow);
+                    let row = (ch * k + ky) * k + kx;
+                    let dst = &mut col[row * cols..(row + 1) * cols];
+                    for v in &mut dst[..ylo * g.ow] {
+                        *v = T::ZERO;
+                    }
+                    for v in &mut dst[yhi * g.ow..] {
+                        *v = T::ZERO;
+                    }
+                    for oy in ylo..yhi {
+                        let out = &mut dst[oy * g.ow..(oy + 1) * g.ow];
+                        let iy = ((oy * s) as isize + ty) as usize;
+                        let src = &plane[iy * g.w..(iy + 1) * g.w];
+                        for v in &mut out[..xlo] {
+                            *v = T::ZERO;
+                        }
+                        for v in &mut out[xhi..] {
+                            *v = T::ZERO;
+                        }
+                        let ix0 = ((xlo * s) as isize + tx) as usize;
+                        if s == 1 {
+                            let (o, x) = (&mut out[xlo..xhi], &src[ix0..ix0 + (xhi - xlo)]);
+                            for i in 0..o.len() {
+                                o[i] = x[i];
+                            }
+                        } else {
+                            for (i, o) in out[xlo..xhi].iter_mut().enumerate() {
+                                *o = src[ix0 + i * s];
+                            }
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-/// `col[(ch, ky, kx)][oy·ow + ox] = image[ch][oy·s + ky − p][ox·s + kx − p]`, zero outside.
-pub(crate) fn im2col<T: Float>(g: &Geometry, image: &[T], col: &mut [T]) {
-    let (cols, s) = (g.cols(), g.stride);
-    debug_assert!(image.len() == g.image() && col.len() >= g.rows() * cols);
-    g.for_rows(|row, ty, tx, ch| {
-        let dst = &mut col[row * cols..(row + 1) * cols];
-        let plane = &image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
-        let (ylo, yhi) = g.valid(ty, g.h, g.oh);
-        let (xlo, xhi) = g.valid(tx, g.w, g.ow);
-        dst[..ylo * g.ow].fill(T::ZERO);
-        dst[yhi * g.ow..].fill(T::ZERO);
-        for oy in ylo..yhi {
-            let out = &mut dst[oy * g.ow..(oy + 1) * g.ow];
-            let iy = (oy * s) as isize + ty;
-            let src = &plane[iy as usize * g.w..(iy as usize + 1) * g.w];
-            out[..xlo].fill(T::ZERO);
-            out[xhi..].fill(T::ZERO);
-            if xlo < xhi {
-                let ix0 = ((xlo * s) as isize + tx) as usize;
-                if s == 1 {
-                    out[xlo..xhi].copy_from_slice(&src[ix0..ix0 + (xhi - xlo)]);
-                } else {
-                    for (o, x) in out[xlo..xhi].iter_mut().zip(src[ix0..].iter().step_by(s)) {
-                        *o = *x;
+multiversion! {
+    /// The adjoint of [`im2col`]: `image[ch][iy][ix] += col[(ch, ky, kx)][oy·ow + ox]` over every
+    /// tap that reads that pixel. `image` is accumulated into, not cleared.
+    pub(crate) fn col2im<T: Float>(g: &Geometry, col: &[T], image: &mut [T]) {
+        let (cols, s, k, p) = (g.cols(), g.stride, g.k, g.pad as isize);
+        assert!(image.len() == g.image() && col.len() >= g.rows() * cols, "col2im: buffer sizes");
+        for ch in 0..g.c {
+            let plane = &mut image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
+            for ky in 0..k {
+                let ty = ky as isize - p;
+                let (ylo, yhi) = g.valid(ty, g.h, g.oh);
+                for kx in 0..k {
+                    let tx = kx as isize - p;
+                    let (xlo, xhi) = g.valid(tx, g.w, g.ow);
+                    if xlo >= xhi {
+                        continue;
+                    }
+                    let row = (ch * k + ky) * k + kx;
+                    let src = &col[row * cols..(row + 1) * cols];
+                    for oy in ylo..yhi {
+                        let iy = ((oy * s) as isize + ty) as usize;
+                        let dst = &mut plane[iy * g.w..(iy + 1) * g.w];
+                        let ix0 = ((xlo * s) as isize + tx) as usize;
+                        let vals = &src[oy * g.ow + xlo..oy * g.ow + xhi];
+                        if s == 1 {
+                            let d = &mut dst[ix0..ix0 + vals.len()];
+                            for i in 0..d.len() {
+                                d[i] += vals[i];
+                            }
+                        } else {
+                            for (i, &v) in vals.iter().enumerate() {
+                                dst[ix0 + i * s] += v;
+                            }
+                        }
                     }
                 }
             }
         }
-    });
-}
-
-/// The adjoint of [`im2col`]: `image[ch][iy][ix] += col[(ch, ky, kx)][oy·ow + ox]` over every
-/// tap that reads that pixel. `image` is accumulated into, not cleared.
-pub(crate) fn col2im<T: Float>(g: &Geometry, col: &[T], image: &mut [T]) {
-    let (cols, s) = (g.cols(), g.stride);
-    debug_assert!(image.len() == g.image() && col.len() >= g.rows() * cols);
-    g.for_rows(|row, ty, tx, ch| {
-        let src = &col[row * cols..(row + 1) * cols];
-        let plane = &mut image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
-        let (ylo, yhi) = g.valid(ty, g.h, g.oh);
-        let (xlo, xhi) = g.valid(tx, g.w, g.ow);
-        if xlo >= xhi {
-            return;
-        }
-        for oy in ylo..yhi {
-            let iy = ((oy * s) as isize + ty) as usize;
-            let dst = &mut plane[iy * g.w..(iy + 1) * g.w];
-            let ix0 = ((xlo * s) as isize + tx) as usize;
-            let vals = &src[oy * g.ow + xlo..oy * g.ow + xhi];
-            if s == 1 {
-                for (d, v) in dst[ix0..ix0 + vals.len()].iter_mut().zip(vals) {
-                    *d += *v;
-                }
-            } else {
-                for (d, v) in dst[ix0..].iter_mut().step_by(s).zip(vals) {
-                    *d += *v;
-                }
-            }
-        }
-    });
+    }
 }
 
 #[cfg(test)]

@@ -63,21 +63,18 @@ impl CustomOp3 for Linear {
                 with_data(w, name, |wd| {
                     with_data(res, name, |yd| {
                         with_data(&grad, name, |gd| {
-                            let masked;
-                            let gz: &[T] = if self.relu {
+                            let masked = self.relu.then(|| {
                                 let mut m = vec![T::ZERO; gd.len()];
                                 relu_grad(gd, yd, &mut m);
-                                masked = m;
-                                &masked
-                            } else {
-                                gd
-                            };
+                                m
+                            });
                             let mut db = vec![T::ZERO; o];
-                            for row in gz.chunks_exact(o) {
+                            for row in masked.as_deref().unwrap_or(gd).chunks_exact(o) {
                                 for (a, &g) in db.iter_mut().zip(row) {
                                     *a += g;
                                 }
                             }
+                            let gz: &[T] = masked.as_deref().unwrap_or(gd);
                             let dw = if need_dw {
                                 let mut dw = vec![T::ZERO; o * i];
                                 matmul(o, i, n, &mut dw, false, View::transposed(gz, o), View::rows(xd, i), Threads::All);

@@ -8,44 +8,87 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 use rayon::prelude::*;
 
 use super::float::{by_dtype, contiguous, with_data, Float};
+use super::simd::multiversion;
 
 /// Forward op; its backward recomputes each window's maximum from the input.
 pub(crate) struct MaxPool {
     pub k: usize,
 }
 
-/// For each k×k window of an `h × w` plane: its maximum into `out` and, when `arg` is given,
-/// the maximum's offset `dy·k + dx` within the window (the first one on ties).
-pub(crate) fn pool_plane<T: Float>(plane: &[T], w: usize, k: usize, out: &mut [T], mut arg: Option<&mut [u8]>) {
-    let wo = w / k;
-    for (o, v) in out.iter_mut().enumerate() {
-        let (oy, ox) = (o / wo, o % wo);
-        let base = oy * k * w + ox * k;
-        let (mut best, mut at) = (plane[base], 0usize);
-        for dy in 0..k {
-            let row = &plane[base + dy * w..base + dy * w + k];
-            for (dx, &x) in row.iter().enumerate() {
-                if x > best {
-                    best = x;
-                    at = dy * k + dx;
+multiversion! {
+    /// For each k×k window of an `h × w` plane: its maximum into `out` and, when `arg` is given,
+    /// the maximum's offset `dy·k + dx` within the window (the first one on ties). Written with
+    /// selects rather than branches: on real activations which element wins is unpredictable,
+    /// and mispredicted branches made the pool cost as much as the convolution before it.
+    pub(crate) fn pool_plane<T: Float>(plane: &[T], w: usize, k: usize, out: &mut [T], arg: Option<&mut [u8]>) {
+        let wo = w / k;
+        if wo == 0 {
+            return;
+        }
+        let mut arg = arg;
+        for (oy, orow) in out.chunks_exact_mut(wo).enumerate() {
+            let rows = &plane[oy * k * w..(oy * k + k - 1) * w + wo * k];
+            let mut arow = arg.as_deref_mut().map(|a| &mut a[oy * wo..(oy + 1) * wo]);
+            if k == 2 {
+                let (r0, r1) = (&rows[..2 * wo], &rows[w..w + 2 * wo]);
+                for ox in 0..wo {
+                    let (a, b, c, d) = (r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]);
+                    // First maximum of (a, b), of (c, d), then of the two: the same winner as
+                    // a scan in order a, b, c, d with strict comparisons.
+                    let (m1, i1) = if b > a { (b, 1u8) } else { (a, 0u8) };
+                    let (m2, i2) = if d > c { (d, 3u8) } else { (c, 2u8) };
+                    let (m, i) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
+                    orow[ox] = m;
+                    if let Some(ar) = arow.as_deref_mut() {
+                        ar[ox] = i;
+                    }
+                }
+                continue;
+            }
+            for ox in 0..wo {
+                let (mut best, mut at) = (rows[ox * k], 0u8);
+                for dy in 0..k {
+                    for dx in 0..k {
+                        let x = rows[dy * w + ox * k + dx];
+                        let better = x > best;
+                        best = if better { x } else { best };
+                        at = if better { (dy * k + dx) as u8 } else { at };
+                    }
+                }
+                orow[ox] = best;
+                if let Some(ar) = arow.as_deref_mut() {
+                    ar[ox] = at;
                 }
             }
-        }
-        *v = best;
-        if let Some(arg) = arg.as_deref_mut() {
-            arg[o] = at as u8;
         }
     }
 }
 
-/// Adds each pooled cell's gradient to its window's maximum in an `h × w` plane (`grad_in`,
-/// accumulated into). `keep(o)` says whether cell `o` passes its gradient on at all.
-pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], w: usize, k: usize, grad_in: &mut [T], keep: impl Fn(usize) -> bool) {
-    let wo = w / k;
-    for (o, (&g, &a)) in grad.iter().zip(arg).enumerate() {
-        if keep(o) {
-            let (oy, ox, a) = (o / wo, o % wo, a as usize);
-            grad_in[(oy * k + a / k) * w + ox * k + a % k] += g;
+multiversion! {
+    /// Adds each pooled cell's gradient to its window's maximum in an `h × w` plane (`grad_in`,
+    /// accumulated into). With `mask`, cell `o` passes its gradient on only where `mask[o] > 0`
+    /// (the pooled output of a ReLU).
+    pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], w: usize, k: usize, grad_in: &mut [T], mask: Option<&[T]>) {
+        let wo = w / k;
+        if wo == 0 {
+            return;
+        }
+        // Offset of each in-window position from the window's corner; a table instead of a
+        // division and a remainder by the (run-time) window size per element.
+        let mut offset = [0usize; 256];
+        for (a, o) in offset.iter_mut().enumerate().take(k * k) {
+            *o = (a / k) * w + a % k;
+        }
+        for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate() {
+            let row = oy * k * w;
+            let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
+            for (ox, (&g, &a)) in grow.iter().zip(arow).enumerate() {
+                let keep = match mrow {
+                    Some(m) => m[ox] > T::ZERO,
+                    None => true,
+                };
+                grad_in[row + ox * k + offset[a as usize]] += if keep { g } else { T::ZERO };
+            }
         }
     }
 }
@@ -66,7 +109,7 @@ fn backward<T: Float>(x: &[T], g: &[T], (_, _, h, w): (usize, usize, usize, usiz
         dx.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(per)).for_each(|((d, plane), gp)| {
             let (mut vals, mut arg) = (vec![T::ZERO; per], vec![0u8; per]);
             pool_plane(plane, w, k, &mut vals, Some(&mut arg));
-            unpool_plane(gp, &arg, w, k, d, |_| true);
+            unpool_plane(gp, &arg, w, k, d, None);
         });
     }
     dx
