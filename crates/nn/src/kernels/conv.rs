@@ -1,11 +1,11 @@
 //! 2-D convolution with bias, optional ReLU and optional k×k max-pool fused, on the CPU.
 //!
-//! Each image is an im2col followed by one `W · col` product, with bias, ReLU and pooling done
-//! while the product is still in cache; images are spread over rayon's threads. The backward
-//! pass builds the pre-activation gradient of one image at a time (ReLU mask and un-pooling in
-//! one step), then accumulates `dW += gz · colᵀ` per thread and, only when the input tracks a
-//! gradient, `dx = col2im(Wᵀ · gz)`: the first layer of a network never computes an input
-//! gradient. Pooling remembers each window's maximum from the forward pass (one byte per
+//! A group of images is an im2col into one wide column matrix followed by one `W · col`
+//! product, with bias, ReLU and pooling done while the product is still in cache; runs of
+//! images are spread over rayon's threads. The backward pass builds the pre-activation gradient
+//! of a group (ReLU mask and un-pooling in one step), then accumulates `dW += gz · colᵀ` per
+//! thread and, only when the input tracks a gradient, `dx = col2im(Wᵀ · gz)`: the first layer
+//! of a network never computes an input gradient. Pooling remembers each window's maximum from the forward pass (one byte per
 //! pooled value), so the full-size activation is never stored.
 
 use std::sync::OnceLock;
@@ -18,6 +18,7 @@ use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, Geometry};
 use super::matmul::{matmul, Threads, View};
 use super::max_pool::{pool_plane, unpool_plane};
+use super::scratch::Scratch;
 
 /// `(x [n, c, h, w], weight [co, c, k, k], bias [co]) → pool(relu(conv(x) + bias))`.
 pub(crate) struct Conv2d {
@@ -62,50 +63,68 @@ impl Conv2d {
     }
 }
 
-/// The pre-activation of one image: `z = W · im2col(x) + b`, then ReLU.
-fn conv_image<T: Float>(d: &Dims, x: &[T], w: &[T], b: &[T], relu: bool, col: &mut [T], z: &mut [T]) {
-    let (rows, cols) = (d.g.rows(), d.g.cols());
-    let col: &[T] = if d.g.is_identity() {
-        x
-    } else {
-        im2col(&d.g, x, col);
-        col
-    };
-    matmul(d.co, cols, rows, z, false, View::rows(w, rows), View::rows(col, cols), Threads::One);
-    bias_relu_planes(z, Some(b), relu);
+/// Elements of the column buffer a group of images shares (1 MiB of f32): several images per
+/// product keep the matrices wide enough for gemm's kernels (a 14×14 map is 196 columns, which
+/// leaves a mostly idle edge block) while the buffer stays in the core's L2 cache.
+#[cfg(not(test))]
+const GROUP_ELEMS: usize = 1 << 18;
+/// Small in tests, so their small shapes exercise both several images per group and several
+/// groups per run.
+#[cfg(test)]
+const GROUP_ELEMS: usize = 2048;
+
+/// Images per product, for a run of `items`.
+fn group(d: &Dims, items: usize) -> usize {
+    (GROUP_ELEMS / (d.g.rows() * d.g.cols()).max(1)).clamp(1, items.max(1))
 }
 
-fn scratch<T: Float>(d: &Dims) -> Vec<T> {
-    vec![T::ZERO; if d.g.is_identity() { 0 } else { d.g.rows() * d.g.cols() }]
+/// `col` for images `first..first + nb`, side by side (row stride `nb · cols`).
+fn im2col_group<T: Float>(d: &Dims, x: &[T], first: usize, nb: usize, col: &mut [T]) {
+    let (image, cols) = (d.g.image(), d.g.cols());
+    for j in 0..nb {
+        let i = first + j;
+        im2col(&d.g, &x[i * image..(i + 1) * image], &mut col[j * cols..], nb * cols);
+    }
 }
 
 fn forward<T: Float>(op: &Conv2d, d: &Dims, x: &[T], w: &[T], b: &[T]) -> (Vec<T>, Option<Vec<u8>>) {
-    let (image, planes) = (d.g.image(), d.co * d.g.cols());
-    if op.pool == 1 {
-        let mut out = vec![T::ZERO; d.n * planes];
-        for_runs(&mut out, planes, d.n, |first, run| {
-            let mut col = scratch(d);
-            for (j, z) in run.chunks_exact_mut(planes).enumerate() {
-                let i = first + j;
-                conv_image(d, &x[i * image..(i + 1) * image], w, b, op.relu, &mut col, z);
-            }
-        });
-        return (out, None);
-    }
+    let (rows, cols) = (d.g.rows(), d.g.cols());
     let (_, _, ph, pw) = op.out_dims(d);
     let per = d.co * ph * pw;
-    let (mut out, mut arg) = (vec![T::ZERO; d.n * per], vec![0u8; d.n * per]);
-    for_runs2(&mut out, per, &mut arg, per, d.n, |first, run, args| {
-        let (mut col, mut z) = (scratch(d), vec![T::ZERO; planes]);
-        for (j, (o, a)) in run.chunks_exact_mut(per).zip(args.chunks_exact_mut(per)).enumerate() {
-            let i = first + j;
-            conv_image(d, &x[i * image..(i + 1) * image], w, b, op.relu, &mut col, &mut z);
-            for ((zp, op_), ap) in z.chunks_exact(d.g.cols()).zip(o.chunks_exact_mut(ph * pw)).zip(a.chunks_exact_mut(ph * pw)) {
-                pool_plane(zp, d.g.ow, op.pool, op_, Some(ap));
+    let mut out = vec![T::ZERO; d.n * per];
+    let mut arg = vec![0u8; if op.pool > 1 { d.n * per } else { 0 }];
+    let run = |first: usize, out: &mut [T], mut arg: Option<&mut [u8]>| {
+        let items = out.len() / per.max(1);
+        let gsz = group(d, items);
+        let (mut col, mut z) = (Scratch::<T>::new(rows * gsz * cols), Scratch::<T>::new(d.co * gsz * cols));
+        for start in (0..items).step_by(gsz) {
+            let nb = gsz.min(items - start);
+            let ld = nb * cols;
+            im2col_group(d, x, first + start, nb, &mut col);
+            matmul(d.co, ld, rows, &mut z, false, View::rows(w, rows), View::rows(&col, ld), Threads::One);
+            for j in 0..nb {
+                let o = &mut out[(start + j) * per..(start + j + 1) * per];
+                for c in 0..d.co {
+                    let plane = &mut z[c * ld + j * cols..c * ld + (j + 1) * cols];
+                    bias_relu_planes(plane, Some(&b[c..c + 1]), op.relu);
+                    let pp = ph * pw;
+                    if op.pool > 1 {
+                        let a = arg.as_deref_mut().map(|a| &mut a[(start + j) * per + c * pp..(start + j) * per + (c + 1) * pp]);
+                        pool_plane(plane, d.g.ow, op.pool, &mut o[c * pp..(c + 1) * pp], a);
+                    } else {
+                        o[c * pp..(c + 1) * pp].copy_from_slice(plane);
+                    }
+                }
             }
         }
-    });
-    (out, Some(arg))
+    };
+    if op.pool > 1 {
+        for_runs2(&mut out, per, &mut arg, per, d.n, |first, o, a| run(first, o, Some(a)));
+        (out, Some(arg))
+    } else {
+        for_runs(&mut out, per, d.n, |first, o| run(first, o, None));
+        (out, None)
+    }
 }
 
 /// What the backward pass reads and which gradients it owes.
@@ -123,48 +142,45 @@ struct Backward<'a, T> {
 fn backward<T: Float>(op: &Conv2d, d: &Dims, a: Backward<T>) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
     let (image, rows, cols) = (d.g.image(), d.g.rows(), d.g.cols());
     let per_out = a.y.len() / d.n.max(1);
+    let pp = per_out / d.co.max(1);
     let mut dx = a.need_dx.then(|| vec![T::ZERO; d.n * image]);
     let acc = sum_over_runs(d.n, dx.as_deref_mut().map(|v| (v, image)), &[d.co * rows, d.co], |items, mut dx_run, acc| {
-        let masked = op.relu || op.pool > 1;
-        let mut gz = vec![T::ZERO; if masked { d.co * cols } else { 0 }];
-        let mut col = scratch(d);
-        let mut dcol = if a.need_dx { scratch(d) } else { Vec::new() };
         let [dw, db] = acc else { unreachable!("two accumulators") };
-        let first = items.start;
-        for i in items {
-            let (g, y) = (&a.grad[i * per_out..(i + 1) * per_out], &a.y[i * per_out..(i + 1) * per_out]);
-            let gz: &[T] = if op.pool > 1 {
-                gz.fill(T::ZERO);
-                let arg = &a.argmax.expect("pooling keeps its argmax")[i * per_out..(i + 1) * per_out];
-                let pp = per_out / d.co;
+        let (first, count) = (items.start, items.len());
+        let gsz = group(d, count);
+        let mut gz = Scratch::<T>::new(d.co * gsz * cols);
+        let mut col = Scratch::<T>::new(rows * gsz * cols);
+        let mut dcol = Scratch::<T>::new(if a.need_dx { rows * gsz * cols } else { 0 });
+        for start in (0..count).step_by(gsz) {
+            let nb = gsz.min(count - start);
+            let ld = nb * cols;
+            // The pre-activation gradient of each image, as planes of the shared matrix.
+            for j in 0..nb {
+                let i = first + start + j;
+                let (g, y) = (&a.grad[i * per_out..(i + 1) * per_out], &a.y[i * per_out..(i + 1) * per_out]);
                 for c in 0..d.co {
-                    let (gc, yc, ac) = (&g[c * pp..(c + 1) * pp], &y[c * pp..(c + 1) * pp], &arg[c * pp..(c + 1) * pp]);
-                    unpool_plane(gc, ac, d.g.ow, op.pool, &mut gz[c * cols..(c + 1) * cols], op.relu.then_some(yc));
+                    let dst = &mut gz[c * ld + j * cols..c * ld + (j + 1) * cols];
+                    let (gc, yc) = (&g[c * pp..(c + 1) * pp], &y[c * pp..(c + 1) * pp]);
+                    if op.pool > 1 {
+                        let arg = a.argmax.expect("pooling keeps its argmax");
+                        dst.fill(T::ZERO);
+                        unpool_plane(gc, &arg[i * per_out + c * pp..i * per_out + (c + 1) * pp], d.g.ow, op.pool, dst, op.relu.then_some(yc));
+                    } else if op.relu {
+                        relu_grad(gc, yc, dst);
+                    } else {
+                        dst.copy_from_slice(gc);
+                    }
                 }
-                &gz
-            } else if op.relu {
-                relu_grad(g, y, &mut gz);
-                &gz
-            } else {
-                g
-            };
+            }
+            let gz = &gz[..d.co * ld];
             add_plane_sums(gz, db);
-            let xi = &a.x[i * image..(i + 1) * image];
-            let colv: &[T] = if d.g.is_identity() {
-                xi
-            } else {
-                im2col(&d.g, xi, &mut col);
-                &col
-            };
-            matmul(d.co, rows, cols, dw, true, View::rows(gz, cols), View::transposed(colv, cols), Threads::One);
+            im2col_group(d, a.x, first + start, nb, &mut col);
+            matmul(d.co, rows, ld, dw, true, View::rows(gz, ld), View::transposed(&col, ld), Threads::One);
             if let Some(dx_run) = dx_run.as_deref_mut() {
-                let dxi = &mut dx_run[(i - first) * image..(i - first + 1) * image];
-                let wt = View::transposed(a.w, rows);
-                if d.g.is_identity() {
-                    matmul(rows, cols, d.co, dxi, false, wt, View::rows(gz, cols), Threads::One);
-                } else {
-                    matmul(rows, cols, d.co, &mut dcol, false, wt, View::rows(gz, cols), Threads::One);
-                    col2im(&d.g, &dcol, dxi);
+                matmul(rows, ld, d.co, &mut dcol, false, View::transposed(a.w, rows), View::rows(gz, ld), Threads::One);
+                for j in 0..nb {
+                    let o = start + j;
+                    col2im(&d.g, &mut dcol[j * cols..], ld, &mut dx_run[o * image..(o + 1) * image]);
                 }
             }
         }

@@ -10,6 +10,7 @@ use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, Geometry};
 use super::matmul::{matmul, Threads, View};
+use super::scratch::Scratch;
 
 /// `(x [n, ci, h, w], weight [ci, co, k, k], bias [co]) → relu(conv_transpose(x) + bias)`.
 pub(crate) struct ConvTranspose2d {
@@ -54,12 +55,12 @@ fn forward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], b: &[T]) 
     let (rows, cols, image, per) = (d.g.rows(), d.g.cols(), d.ci * d.g.cols(), d.g.image());
     let mut out = vec![T::ZERO; d.n * per];
     for_runs(&mut out, per, d.n, |first, run| {
-        let mut col = vec![T::ZERO; rows * cols];
+        let mut col = Scratch::<T>::new(rows * cols);
         for (j, y) in run.chunks_exact_mut(per).enumerate() {
             let i = first + j;
             let xi = &x[i * image..(i + 1) * image];
             matmul(rows, cols, d.ci, &mut col, false, View::transposed(w, rows), View::rows(xi, cols), Threads::One);
-            col2im(&d.g, &col, y);
+            col2im(&d.g, &mut col, cols, y);
             bias_relu_planes(y, Some(b), op.relu);
         }
     });
@@ -72,8 +73,8 @@ fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T],
     let mut dx = need_dx.then(|| vec![T::ZERO; d.n * image]);
     let acc = sum_over_runs(d.n, dx.as_deref_mut().map(|v| (v, image)), &[d.ci * rows, d.g.c], |items, mut dx_run, acc| {
         let [dw, db] = acc else { unreachable!("two accumulators") };
-        let mut gz = vec![T::ZERO; if op.relu { per } else { 0 }];
-        let mut col = vec![T::ZERO; rows * cols];
+        let mut gz = Scratch::<T>::new(if op.relu { per } else { 0 });
+        let mut col = Scratch::<T>::new(rows * cols);
         let first = items.start;
         for i in items {
             let g = &grad[i * per..(i + 1) * per];
@@ -84,7 +85,7 @@ fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T],
                 g
             };
             add_plane_sums(gz, db);
-            im2col(&d.g, gz, &mut col);
+            im2col(&d.g, gz, &mut col, cols);
             let xi = &x[i * image..(i + 1) * image];
             matmul(d.ci, rows, cols, dw, true, View::rows(xi, cols), View::transposed(&col, cols), Threads::One);
             if let Some(dx_run) = dx_run.as_deref_mut() {

@@ -19,6 +19,7 @@ pub(crate) trait Float:
     + Mul<Output = Self>
     + Div<Output = Self>
     + AddAssign
+    + super::scratch::Pooled
 {
     const ZERO: Self;
     const ONE: Self;

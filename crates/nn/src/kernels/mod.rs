@@ -15,6 +15,7 @@ mod im2col;
 pub(crate) mod linear;
 mod matmul;
 pub(crate) mod max_pool;
+mod scratch;
 mod simd;
 
 #[cfg(test)]
