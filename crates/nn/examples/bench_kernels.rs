@@ -3,7 +3,7 @@
 //! training step's time goes. Best of several runs; the input tracks a gradient except for a
 //! network's first layer, as in training.
 //!
-//! `cargo run --release -p pipeline-nn --example bench_kernels [-- --batch 64 --runs 20]`
+//! `cargo run --release -p pipeline-nn --example bench_kernels [-- --batch 64 --runs 20 --only 5×5 --no-candle]`
 
 use std::time::Instant;
 
@@ -19,8 +19,11 @@ fn random(rng: &mut ChaCha8Rng, dims: &[usize]) -> Tensor {
 
 /// Best forward and backward ms of `f` over `runs` runs.
 fn time(runs: usize, x: &Tensor, params: &[Var], f: &dyn Fn(&Tensor) -> Result<Tensor>) -> (f64, f64) {
-    let (mut fwd, mut bwd) = (f64::INFINITY, f64::INFINITY);
-    for _ in 0..runs + 2 {
+    let (mut fwd, mut bwd) = (f64::NAN, f64::NAN);
+    for i in 0..if runs == 0 { 0 } else { runs + 2 } {
+        if i == 0 {
+            (fwd, bwd) = (f64::INFINITY, f64::INFINITY);
+        }
         let t0 = Instant::now();
         let y = f(x).unwrap();
         let t1 = Instant::now();
@@ -39,6 +42,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str, d: usize| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(d);
     let (n, runs) = (opt("--batch", 64), opt("--runs", 20));
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1).cloned()).unwrap_or_default();
+    let skip = |label: &str| !label.contains(only.as_str());
+    // `--no-candle` leaves out candle's own ops (e.g. to profile the kernels alone).
+    let candle_runs = if args.iter().any(|a| a == "--no-candle") { 0 } else { runs.min(5) };
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     println!("batch {n}, best of {runs}, {} threads; ms", candle_core::utils::get_num_threads());
     println!("{:<40} {:>9} {:>9} {:>11} {:>11}", "layer", "fwd", "bwd", "candle fwd", "candle bwd");
@@ -53,6 +60,9 @@ fn main() {
         ("conv 128→128 3×3 8² +pool", 128, 8, 128, 3, 1, true, true),
     ];
     for (label, c, side, co, k, pad, pool, var_input) in convs {
+        if skip(label) {
+            continue;
+        }
         let x0 = random(&mut rng, &[n, c, side, side]);
         let xv = Var::from_tensor(&x0).unwrap();
         let x = if var_input { xv.as_tensor().clone() } else { x0 };
@@ -75,10 +85,13 @@ fn main() {
             }
         };
         let (f, bw) = time(runs, &x, &params, &ours);
-        let (cf, cb) = time(runs.min(5), &x, &params, &candle);
+        let (cf, cb) = time(candle_runs, &x, &params, &candle);
         println!("{label:<40} {f:>9.2} {bw:>9.2} {cf:>11.2} {cb:>11.2}");
     }
     for (label, i, o, relu) in [("dense 3136→128 +relu", 3136, 128, true), ("dense 1152→128 +relu", 1152, 128, true), ("dense 2048→256 +relu", 2048, 256, true), ("head 128→10", 128, 10, false)] {
+        if skip(label) {
+            continue;
+        }
         let x = Var::from_tensor(&random(&mut rng, &[n, i])).unwrap();
         let w = Var::from_tensor(&random(&mut rng, &[o, i]).affine(0.05, 0.0).unwrap()).unwrap();
         let b = Var::from_tensor(&random(&mut rng, &[o])).unwrap();
@@ -93,11 +106,14 @@ fn main() {
             }
         };
         let (f, bw) = time(runs, x.as_tensor(), &params, &ours);
-        let (cf, cb) = time(runs.min(5), x.as_tensor(), &params, &candle);
+        let (cf, cb) = time(candle_runs, x.as_tensor(), &params, &candle);
         println!("{label:<40} {f:>9.2} {bw:>9.2} {cf:>11.2} {cb:>11.2}");
     }
     // The decoder's upsampling steps (transposed conv 4×4, stride 2, padding 1).
     for (label, ci, side, co, op) in [("conv-T 64→32 4×4 s2 7²→14²", 64, 7, 32, 0), ("conv-T 32→1 4×4 s2 14²→28²", 32, 14, 1, 0), ("conv-T 128→64 4×4 s2 3²→7²", 128, 3, 64, 1)] {
+        if skip(label) {
+            continue;
+        }
         let x = Var::from_tensor(&random(&mut rng, &[n, ci, side, side])).unwrap();
         let w = Var::from_tensor(&random(&mut rng, &[ci, co, 4, 4]).affine(0.1, 0.0).unwrap()).unwrap();
         let b = Var::from_tensor(&random(&mut rng, &[co])).unwrap();
@@ -105,7 +121,7 @@ fn main() {
         let ours = |x: &Tensor| ops::conv_transpose2d(x, w.as_tensor(), Some(b.as_tensor()), 1, op, 2);
         let candle = |x: &Tensor| x.conv_transpose2d(w.as_tensor(), 1, op, 2, 1)?.broadcast_add(&b.as_tensor().reshape((1, co, 1, 1))?);
         let (f, bw) = time(runs, x.as_tensor(), &params, &ours);
-        let (cf, cb) = time(runs.min(5), x.as_tensor(), &params, &candle);
+        let (cf, cb) = time(candle_runs, x.as_tensor(), &params, &candle);
         println!("{label:<40} {f:>9.2} {bw:>9.2} {cf:>11.2} {cb:>11.2}");
     }
 }

@@ -8,7 +8,7 @@ use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use super::batch::{for_runs, sum_over_runs};
 use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
-use super::im2col::{col2im, im2col, Geometry};
+use super::im2col::{col2im, im2col, same_masks, Geometry};
 use super::matmul::{matmul, Threads, View};
 use super::scratch::Scratch;
 
@@ -54,13 +54,14 @@ impl ConvTranspose2d {
 fn forward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], b: &[T]) -> Vec<T> {
     let (rows, cols, image, per) = (d.g.rows(), d.g.cols(), d.ci * d.g.cols(), d.g.image());
     let mut out = vec![T::ZERO; d.n * per];
+    let masks = same_masks::<T>(&d.g);
     for_runs(&mut out, per, d.n, |first, run| {
         let mut col = Scratch::<T>::new(rows * cols);
         for (j, y) in run.chunks_exact_mut(per).enumerate() {
             let i = first + j;
             let xi = &x[i * image..(i + 1) * image];
             matmul(rows, cols, d.ci, &mut col, false, View::transposed(w, rows), View::rows(xi, cols), Threads::One);
-            col2im(&d.g, &mut col, cols, y);
+            col2im(&d.g, &masks, &col, cols, y);
             bias_relu_planes(y, Some(b), op.relu);
         }
     });
@@ -71,6 +72,7 @@ fn forward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], b: &[T]) 
 fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T], grad: &[T], need_dx: bool) -> (Option<Vec<T>>, Vec<T>, Vec<T>) {
     let (rows, cols, image, per) = (d.g.rows(), d.g.cols(), d.ci * d.g.cols(), d.g.image());
     let mut dx = need_dx.then(|| vec![T::ZERO; d.n * image]);
+    let masks = same_masks::<T>(&d.g);
     let acc = sum_over_runs(d.n, dx.as_deref_mut().map(|v| (v, image)), &[d.ci * rows, d.g.c], |items, mut dx_run, acc| {
         let [dw, db] = acc else { unreachable!("two accumulators") };
         let mut gz = Scratch::<T>::new(if op.relu { per } else { 0 });
@@ -85,7 +87,7 @@ fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T],
                 g
             };
             add_plane_sums(gz, db);
-            im2col(&d.g, gz, &mut col, cols);
+            im2col(&d.g, &masks, gz, &mut col, cols);
             let xi = &x[i * image..(i + 1) * image];
             matmul(d.ci, rows, cols, dw, true, View::rows(xi, cols), View::transposed(&col, cols), Threads::One);
             if let Some(dx_run) = dx_run.as_deref_mut() {

@@ -63,17 +63,37 @@ impl Geometry {
     }
 }
 
+/// For a "same" geometry, `mask[kx·cols + q]` is 1 where output position `q` reads a pixel
+/// inside the image at horizontal tap `kx` and 0 where that tap falls in the padding; empty for
+/// other geometries. [`im2col`] and [`col2im`] take it so it is built once per layer call.
+pub(crate) fn same_masks<T: Float>(g: &Geometry) -> Vec<T> {
+    if !g.is_same() {
+        return Vec::new();
+    }
+    let cols = g.cols();
+    let mut mask = vec![T::ZERO; g.k * cols];
+    for kx in 0..g.k {
+        let (xlo, xhi) = g.valid(kx as isize - g.pad as isize, g.w, g.ow);
+        for row in mask[kx * cols..(kx + 1) * cols].chunks_exact_mut(g.ow) {
+            for (ox, m) in row.iter_mut().enumerate() {
+                *m = if ox >= xlo && ox < xhi { T::ONE } else { T::ZERO };
+            }
+        }
+    }
+    mask
+}
+
 multiversion! {
     /// `col[(ch, ky, kx)][oy·ow + ox] = image[ch][oy·s + ky − p][ox·s + kx − p]`, zero outside.
     /// Row `r` of the column matrix starts at `col[r·ld]`, so several images' column matrices
-    /// can sit side by side in one wider matrix (`ld` ≥ `cols()`).
-    pub(crate) fn im2col<T: Float>(g: &Geometry, image: &[T], col: &mut [T], ld: usize) {
+    /// can sit side by side in one wider matrix (`ld` ≥ `cols()`). `masks` is [`same_masks`].
+    pub(crate) fn im2col<T: Float>(g: &Geometry, masks: &[T], image: &[T], col: &mut [T], ld: usize) {
         let (cols, s, k, p) = (g.cols(), g.stride, g.k, g.pad as isize);
         assert!(image.len() == g.image() && ld >= cols && col.len() >= (g.rows().max(1) - 1) * ld + cols, "im2col: buffer sizes");
-        let same = g.is_same();
-        // Zero the compiler cannot see through, so the one- or two-element edge runs stay
-        // plain stores instead of becoming a `memset` call each.
+        // A zero the compiler cannot see through, so short runs of zeros stay plain (vector)
+        // stores instead of becoming a `memset` call each.
         let zero = std::hint::black_box(T::ZERO);
+        let masks = (!masks.is_empty()).then_some(masks);
         for ch in 0..g.c {
             let plane = &image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
             for ky in 0..k {
@@ -84,32 +104,36 @@ multiversion! {
                     let (xlo, xhi) = g.valid(tx, g.w, g.ow);
                     let row = (ch * k + ky) * k + kx;
                     let dst = &mut col[row * ld..row * ld + cols];
-                    if same {
-                        // Output and input rows have the same length, so the whole row of the
-                        // column matrix is the plane shifted by one offset: one long copy, then
-                        // zeros where the shift wrapped around a row edge.
-                        if ylo >= yhi || xlo >= xhi {
-                            dst.fill(T::ZERO);
-                            continue;
-                        }
-                        let (q0, q1) = (ylo * g.ow + xlo, (yhi - 1) * g.ow + xhi);
-                        let s0 = (q0 as isize + ty * g.w as isize + tx) as usize;
-                        dst[q0..q1].copy_from_slice(&plane[s0..s0 + (q1 - q0)]);
-                        dst[..q0].fill(T::ZERO);
-                        dst[q1..].fill(T::ZERO);
-                        for oy in ylo..yhi {
-                            let r = &mut dst[oy * g.ow..(oy + 1) * g.ow];
-                            for v in &mut r[..xlo] {
-                                *v = zero;
-                            }
-                            for v in &mut r[xhi..] {
-                                *v = zero;
-                            }
+                    if ylo >= yhi || xlo >= xhi {
+                        for v in dst.iter_mut() {
+                            *v = zero;
                         }
                         continue;
                     }
-                    dst[..ylo * g.ow].fill(T::ZERO);
-                    dst[yhi * g.ow..].fill(T::ZERO);
+                    if let Some(masks) = masks {
+                        // Output and input rows have the same length, so the row of the column
+                        // matrix is the plane shifted by one offset, with the entries that
+                        // wrapped around a row edge masked to zero: one vector pass.
+                        let (q0, q1) = (ylo * g.ow + xlo, (yhi - 1) * g.ow + xhi);
+                        let s0 = (q0 as isize + ty * g.w as isize + tx) as usize;
+                        let (src, m) = (&plane[s0..s0 + (q1 - q0)], &masks[kx * cols + q0..kx * cols + q1]);
+                        for v in &mut dst[..q0] {
+                            *v = zero;
+                        }
+                        for ((d, &x), &m) in dst[q0..q1].iter_mut().zip(src).zip(m) {
+                            *d = if m > zero { x } else { zero };
+                        }
+                        for v in &mut dst[q1..] {
+                            *v = zero;
+                        }
+                        continue;
+                    }
+                    for v in &mut dst[..ylo * g.ow] {
+                        *v = zero;
+                    }
+                    for v in &mut dst[yhi * g.ow..] {
+                        *v = zero;
+                    }
                     for oy in ylo..yhi {
                         let out = &mut dst[oy * g.ow..(oy + 1) * g.ow];
                         let iy = ((oy * s) as isize + ty) as usize;
@@ -134,14 +158,10 @@ multiversion! {
 multiversion! {
     /// The adjoint of [`im2col`]: `image[ch][iy][ix] += col[(ch, ky, kx)][oy·ow + ox]` over every
     /// tap that reads that pixel. `image` is accumulated into, not cleared; `ld` as in [`im2col`].
-    /// The entries of `col` for taps that fall in the padding are set to zero on the way.
-    pub(crate) fn col2im<T: Float>(g: &Geometry, col: &mut [T], ld: usize, image: &mut [T]) {
+    pub(crate) fn col2im<T: Float>(g: &Geometry, masks: &[T], col: &[T], ld: usize, image: &mut [T]) {
         let (cols, s, k, p) = (g.cols(), g.stride, g.k, g.pad as isize);
         assert!(image.len() == g.image() && ld >= cols && col.len() >= (g.rows().max(1) - 1) * ld + cols, "col2im: buffer sizes");
-        let same = g.is_same();
-        // Zero the compiler cannot see through, so the one- or two-element edge runs stay
-        // plain stores instead of becoming a `memset` call each.
-        let zero = std::hint::black_box(T::ZERO);
+        let masks = (!masks.is_empty()).then_some(masks);
         for ch in 0..g.c {
             let plane = &mut image[ch * g.h * g.w..(ch + 1) * g.h * g.w];
             for ky in 0..k {
@@ -154,24 +174,14 @@ multiversion! {
                         continue;
                     }
                     let row = (ch * k + ky) * k + kx;
-                    let src = &mut col[row * ld..row * ld + cols];
-                    if same {
-                        // As in im2col: one long shifted add, after zeroing the entries that
-                        // would wrap around a row edge.
-                        for oy in ylo..yhi {
-                            let r = &mut src[oy * g.ow..(oy + 1) * g.ow];
-                            for v in &mut r[..xlo] {
-                                *v = zero;
-                            }
-                            for v in &mut r[xhi..] {
-                                *v = zero;
-                            }
-                        }
+                    let src = &col[row * ld..row * ld + cols];
+                    if let Some(masks) = masks {
+                        // As in im2col: one shifted, masked add over the whole row.
                         let (q0, q1) = (ylo * g.ow + xlo, (yhi - 1) * g.ow + xhi);
                         let s0 = (q0 as isize + ty * g.w as isize + tx) as usize;
-                        let (d, v) = (&mut plane[s0..s0 + (q1 - q0)], &src[q0..q1]);
-                        for i in 0..d.len() {
-                            d[i] += v[i];
+                        let (d, m) = (&mut plane[s0..s0 + (q1 - q0)], &masks[kx * cols + q0..kx * cols + q1]);
+                        for ((d, &v), &m) in d.iter_mut().zip(&src[q0..q1]).zip(m) {
+                            *d += if m > T::ZERO { v } else { T::ZERO };
                         }
                         continue;
                     }
@@ -201,12 +211,13 @@ mod tests {
         for (c, h, w, k, s, p) in shapes {
             let g = Geometry::new(c, h, w, k, s, p).unwrap();
             let x: Vec<f64> = (0..g.image()).map(|i| (i as f64 * 0.7).sin()).collect();
-            let mut cm: Vec<f64> = (0..g.rows() * g.cols()).map(|i| (i as f64 * 1.3).cos()).collect();
+            let cm: Vec<f64> = (0..g.rows() * g.cols()).map(|i| (i as f64 * 1.3).cos()).collect();
             let mut col = vec![f64::NAN; g.rows() * g.cols()];
-            im2col(&g, &x, &mut col, g.cols());
+            let masks = same_masks::<f64>(&g);
+            im2col(&g, &masks, &x, &mut col, g.cols());
             let lhs: f64 = col.iter().zip(&cm).map(|(a, b)| a * b).sum();
             let mut back = vec![0.0; g.image()];
-            col2im(&g, &mut cm, g.cols(), &mut back);
+            col2im(&g, &masks, &cm, g.cols(), &mut back);
             let rhs: f64 = x.iter().zip(&back).map(|(a, b)| a * b).sum();
             assert!((lhs - rhs).abs() < 1e-9, "{g:?}: {lhs} vs {rhs}");
             // And im2col against the definition.

@@ -31,16 +31,28 @@ multiversion! {
             let mut arow = arg.as_deref_mut().map(|a| &mut a[oy * wo..(oy + 1) * wo]);
             if k == 2 {
                 let (r0, r1) = (&rows[..2 * wo], &rows[w..w + 2 * wo]);
-                for ox in 0..wo {
-                    let (a, b, c, d) = (r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]);
-                    // First maximum of (a, b), of (c, d), then of the two: the same winner as
-                    // a scan in order a, b, c, d with strict comparisons.
-                    let (m1, i1) = if b > a { (b, 1u8) } else { (a, 0u8) };
-                    let (m2, i2) = if d > c { (d, 3u8) } else { (c, 2u8) };
-                    let (m, i) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
-                    orow[ox] = m;
-                    if let Some(ar) = arow.as_deref_mut() {
-                        ar[ox] = i;
+                // First maximum of (a, b), of (c, d), then of the two: the same winner as a
+                // scan in order a, b, c, d with strict comparisons. Separate loops with and
+                // without offsets, free of bounds checks, so both vectorise.
+                let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+                match arow.as_deref_mut() {
+                    Some(ar) => {
+                        for ((o, at), (top, bottom)) in orow.iter_mut().zip(ar.iter_mut()).zip(pairs) {
+                            let (a, b, c, d) = (top[0], top[1], bottom[0], bottom[1]);
+                            let (m1, i1) = if b > a { (b, 1u8) } else { (a, 0u8) };
+                            let (m2, i2) = if d > c { (d, 3u8) } else { (c, 2u8) };
+                            let up = m2 > m1;
+                            *o = if up { m2 } else { m1 };
+                            *at = if up { i2 } else { i1 };
+                        }
+                    }
+                    None => {
+                        for (o, (top, bottom)) in orow.iter_mut().zip(pairs) {
+                            let (a, b, c, d) = (top[0], top[1], bottom[0], bottom[1]);
+                            let m1 = if b > a { b } else { a };
+                            let m2 = if d > c { d } else { c };
+                            *o = if m2 > m1 { m2 } else { m1 };
+                        }
                     }
                 }
                 continue;
@@ -65,13 +77,42 @@ multiversion! {
 }
 
 multiversion! {
-    /// Adds each pooled cell's gradient to its window's maximum in an `h × w` plane (`grad_in`,
-    /// accumulated into). With `mask`, cell `o` passes its gradient on only where `mask[o] > 0`
-    /// (the pooled output of a ReLU).
-    pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], w: usize, k: usize, grad_in: &mut [T], mask: Option<&[T]>) {
-        let wo = w / k;
+    /// The input gradient of one `h × w` plane from its pooled gradient: each window's maximum
+    /// gets its cell's gradient, every other element 0 (`grad_in` is overwritten). With `mask`,
+    /// cell `o` passes its gradient on only where `mask[o] > 0` (the pooled output of a ReLU).
+    /// Returns the sum of the gradients passed on (a bias gradient).
+    pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], h: usize, w: usize, k: usize, grad_in: &mut [T], mask: Option<&[T]>) -> T {
+        let (ho, wo) = (h / k, w / k);
+        let zero = std::hint::black_box(T::ZERO);
+        let mut sum = T::ZERO;
+        if k == 2 && wo > 0 {
+            // Every element of the covered rows is written once, so nothing is cleared first.
+            for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
+                let (top, bottom) = grad_in[2 * oy * w..(2 * oy + 2) * w].split_at_mut(w);
+                let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
+                let cells = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2)).zip(grow.iter().zip(arow));
+                for (ox, ((t, b), (&g, &a))) in cells.enumerate() {
+                    let g = match mrow {
+                        Some(m) if !(m[ox] > zero) => zero,
+                        _ => g,
+                    };
+                    sum += g;
+                    t[0] = if a == 0 { g } else { zero };
+                    t[1] = if a == 1 { g } else { zero };
+                    b[0] = if a == 2 { g } else { zero };
+                    b[1] = if a == 3 { g } else { zero };
+                }
+                if w > 2 * wo {
+                    top[2 * wo..].fill(zero);
+                    bottom[2 * wo..].fill(zero);
+                }
+            }
+            grad_in[2 * ho * w..].fill(zero);
+            return sum;
+        }
+        grad_in.fill(zero);
         if wo == 0 {
-            return;
+            return sum;
         }
         // Offset of each in-window position from the window's corner; a table instead of a
         // division and a remainder by the (run-time) window size per element.
@@ -79,17 +120,19 @@ multiversion! {
         for (a, o) in offset.iter_mut().enumerate().take(k * k) {
             *o = (a / k) * w + a % k;
         }
-        for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate() {
+        for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
             let row = oy * k * w;
             let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
             for (ox, (&g, &a)) in grow.iter().zip(arow).enumerate() {
-                let keep = match mrow {
-                    Some(m) => m[ox] > T::ZERO,
-                    None => true,
+                let g = match mrow {
+                    Some(m) if !(m[ox] > zero) => zero,
+                    _ => g,
                 };
-                grad_in[row + ox * k + offset[a as usize]] += if keep { g } else { T::ZERO };
+                sum += g;
+                grad_in[row + ox * k + offset[a as usize]] += g;
             }
         }
+        sum
     }
 }
 
@@ -109,7 +152,7 @@ fn backward<T: Float>(x: &[T], g: &[T], (_, _, h, w): (usize, usize, usize, usiz
         dx.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(per)).for_each(|((d, plane), gp)| {
             let (mut vals, mut arg) = (vec![T::ZERO; per], vec![0u8; per]);
             pool_plane(plane, w, k, &mut vals, Some(&mut arg));
-            unpool_plane(gp, &arg, w, k, d, None);
+            unpool_plane(gp, &arg, h, w, k, d, None);
         });
     }
     dx
