@@ -33,6 +33,12 @@ struct Args {
     /// default: the environment's RAYON_NUM_THREADS, else every core.
     #[arg(long)]
     threads: Option<usize>,
+    /// Threads of candle's own element-wise pool (sets CANDLE_NUM_THREADS unless it is already
+    /// set). 1 by default: the heavy work runs in pipeline-nn's kernels on rayon, and candle's
+    /// pool spin-waits after each of its operations, taking a core from them (about a fifth of
+    /// the CPU time of a training step with two threads). The pipeline binary should do the same.
+    #[arg(long, default_value_t = 1)]
+    candle_threads: usize,
     /// Parts to run: train, kmeans, assign (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "train,kmeans,assign")]
     parts: Vec<String>,
@@ -82,6 +88,9 @@ fn main() {
         }
         // Before any thread pool exists: rayon, candle and gemm all size themselves from this.
         std::env::set_var("RAYON_NUM_THREADS", t.to_string());
+    }
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", args.candle_threads.max(1).to_string());
     }
     let result = match &args.child {
         Some(spec) => child(&args, spec),
@@ -141,7 +150,8 @@ fn parent(args: &Args) -> Result<(), BoxError> {
     let exe = std::env::current_exe()?;
     let threads = candle_core::utils::get_num_threads();
     println!(
-        "pipeline-bench: {threads} threads, best of {} repeats ({} training steps each after {} warm-up), load average now {:.2}",
+        "pipeline-bench: {threads} threads (candle's element-wise pool: {}), best of {} repeats ({} training steps each after {} warm-up), load average now {:.2}",
+        std::env::var("CANDLE_NUM_THREADS").unwrap_or_default(),
         args.repeats,
         args.steps,
         args.warmup,
@@ -169,7 +179,8 @@ fn parent(args: &Args) -> Result<(), BoxError> {
         records.push(record);
     }
     if let Some(path) = &args.json {
-        let doc = serde_json::json!({ "tool": "pipeline", "threads": threads, "records": records });
+        let candle_threads = std::env::var("CANDLE_NUM_THREADS").unwrap_or_default();
+        let doc = serde_json::json!({ "tool": "pipeline", "threads": threads, "candle_threads": candle_threads, "records": records });
         std::fs::write(path, serde_json::to_string_pretty(&doc)?).map_err(|e| format!("{}: {e}", path.display()))?;
         println!("wrote {}", path.display());
     }

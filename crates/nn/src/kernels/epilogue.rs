@@ -21,7 +21,7 @@ multiversion! {
                         }
                     } else {
                         for v in plane.iter_mut() {
-                            *v = *v + b;
+                            *v += b;
                         }
                     }
                 }

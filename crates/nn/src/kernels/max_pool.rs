@@ -92,10 +92,7 @@ multiversion! {
                 let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
                 let cells = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2)).zip(grow.iter().zip(arow));
                 for (ox, ((t, b), (&g, &a))) in cells.enumerate() {
-                    let g = match mrow {
-                        Some(m) if !(m[ox] > zero) => zero,
-                        _ => g,
-                    };
+                    let g = if mrow.is_none_or(|m| m[ox] > zero) { g } else { zero };
                     sum += g;
                     t[0] = if a == 0 { g } else { zero };
                     t[1] = if a == 1 { g } else { zero };
@@ -124,10 +121,7 @@ multiversion! {
             let row = oy * k * w;
             let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
             for (ox, (&g, &a)) in grow.iter().zip(arow).enumerate() {
-                let g = match mrow {
-                    Some(m) if !(m[ox] > zero) => zero,
-                    _ => g,
-                };
+                let g = if mrow.is_none_or(|m| m[ox] > zero) { g } else { zero };
                 sum += g;
                 grad_in[row + ox * k + offset[a as usize]] += g;
             }

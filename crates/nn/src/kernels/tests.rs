@@ -35,8 +35,11 @@ enum Layout {
     Narrowed,
 }
 
+/// Gives an operand from its variable (as itself or as a strided view).
+type View = Box<dyn Fn(&Tensor) -> Tensor>;
+
 /// A variable laid out as `layout` asks, and the function giving the operand from it.
-fn operand(rng: &mut ChaCha8Rng, dims: &[usize], layout: Layout) -> (Var, Box<dyn Fn(&Tensor) -> Tensor>) {
+fn operand(rng: &mut ChaCha8Rng, dims: &[usize], layout: Layout) -> (Var, View) {
     let r = dims.len();
     match layout {
         Layout::Contiguous => (Var::from_tensor(&random(rng, dims)).unwrap(), Box::new(|t: &Tensor| t.clone())),
