@@ -90,15 +90,34 @@ multiversion! {
             for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
                 let (top, bottom) = grad_in[2 * oy * w..(2 * oy + 2) * w].split_at_mut(w);
                 let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
-                let cells = top.chunks_exact_mut(2).zip(bottom.chunks_exact_mut(2)).zip(grow.iter().zip(arow));
-                for (ox, ((t, b), (&g, &a))) in cells.enumerate() {
-                    let g = if mrow.is_none_or(|m| m[ox] > zero) { g } else { zero };
-                    sum += g;
-                    t[0] = if a == 0 { g } else { zero };
-                    t[1] = if a == 1 { g } else { zero };
-                    b[0] = if a == 2 { g } else { zero };
-                    b[1] = if a == 3 { g } else { zero };
+                {
+                    // Indexed stores into exact-length slices: the form the vectoriser turns
+                    // into interleaved vector stores.
+                    let (t, b, gr, ar) = (&mut top[..2 * wo], &mut bottom[..2 * wo], &grow[..wo], &arow[..wo]);
+                    // Two loops rather than a test of `mask` per element.
+                    match mrow {
+                        Some(mr) => {
+                            let mr = &mr[..wo];
+                            for ox in 0..wo {
+                                let (g, a) = (if mr[ox] > zero { gr[ox] } else { zero }, ar[ox]);
+                                t[2 * ox] = if a == 0 { g } else { zero };
+                                t[2 * ox + 1] = if a == 1 { g } else { zero };
+                                b[2 * ox] = if a == 2 { g } else { zero };
+                                b[2 * ox + 1] = if a == 3 { g } else { zero };
+                            }
+                        }
+                        None => {
+                            for ox in 0..wo {
+                                let (g, a) = (gr[ox], ar[ox]);
+                                t[2 * ox] = if a == 0 { g } else { zero };
+                                t[2 * ox + 1] = if a == 1 { g } else { zero };
+                                b[2 * ox] = if a == 2 { g } else { zero };
+                                b[2 * ox + 1] = if a == 3 { g } else { zero };
+                            }
+                        }
+                    }
                 }
+                sum += masked_sum(grow, mrow);
                 if w > 2 * wo {
                     top[2 * wo..].fill(zero);
                     bottom[2 * wo..].fill(zero);
@@ -128,6 +147,42 @@ multiversion! {
         }
         sum
     }
+}
+
+/// `Σ g[i]` over the `i` with `mask[i] > 0`, or over all `i` without a mask. Eight partial
+/// sums, so the adds vectorise (a single running sum is a serial chain).
+#[inline(always)]
+fn masked_sum<T: Float>(g: &[T], mask: Option<&[T]>) -> T {
+    let mut part = [T::ZERO; 8];
+    let mut gc = g.chunks_exact(8);
+    let mut s = T::ZERO;
+    match mask {
+        Some(mask) => {
+            let mut mc = mask.chunks_exact(8);
+            for (g8, m8) in (&mut gc).zip(&mut mc) {
+                for i in 0..8 {
+                    part[i] += if m8[i] > T::ZERO { g8[i] } else { T::ZERO };
+                }
+            }
+            for (&g, &m) in gc.remainder().iter().zip(mc.remainder()) {
+                s += if m > T::ZERO { g } else { T::ZERO };
+            }
+        }
+        None => {
+            for g8 in &mut gc {
+                for i in 0..8 {
+                    part[i] += g8[i];
+                }
+            }
+            for &g in gc.remainder() {
+                s += g;
+            }
+        }
+    }
+    for p in part {
+        s += p;
+    }
+    s
 }
 
 fn forward<T: Float>(x: &[T], (_, _, h, w): (usize, usize, usize, usize), k: usize) -> Vec<T> {
