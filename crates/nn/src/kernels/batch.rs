@@ -7,6 +7,21 @@ use rayon::prelude::*;
 
 use super::float::Float;
 
+/// Elements of the column buffer a group of images shares (1 MiB of f32): several images per
+/// product keep the matrices wide enough for gemm's kernels (a 14×14 map is 196 columns, which
+/// leaves a mostly idle edge block; a 7×7 one 49) while the buffer stays in the core's L2 cache.
+#[cfg(not(test))]
+const GROUP_ELEMS: usize = 1 << 18;
+/// Small in tests, so their small shapes exercise both several images per group and several
+/// groups per run.
+#[cfg(test)]
+const GROUP_ELEMS: usize = 2048;
+
+/// Images per product, for a run of `items` whose column matrices hold `per_image` elements each.
+pub(crate) fn group_size(per_image: usize, items: usize) -> usize {
+    (GROUP_ELEMS / per_image.max(1)).clamp(1, items.max(1))
+}
+
 /// Items per run for a batch of `n`.
 pub(crate) fn run_len(n: usize) -> usize {
     let runs = 2 * rayon::current_num_threads().max(1);

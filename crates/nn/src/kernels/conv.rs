@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::batch::{for_runs, for_runs2, sum_over_runs};
+use super::batch::{for_runs, for_runs2, group_size, sum_over_runs};
 use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, same_masks, Geometry};
@@ -63,19 +63,9 @@ impl Conv2d {
     }
 }
 
-/// Elements of the column buffer a group of images shares (1 MiB of f32): several images per
-/// product keep the matrices wide enough for gemm's kernels (a 14×14 map is 196 columns, which
-/// leaves a mostly idle edge block) while the buffer stays in the core's L2 cache.
-#[cfg(not(test))]
-const GROUP_ELEMS: usize = 1 << 18;
-/// Small in tests, so their small shapes exercise both several images per group and several
-/// groups per run.
-#[cfg(test)]
-const GROUP_ELEMS: usize = 2048;
-
 /// Images per product, for a run of `items`.
 fn group(d: &Dims, items: usize) -> usize {
-    (GROUP_ELEMS / (d.g.rows() * d.g.cols()).max(1)).clamp(1, items.max(1))
+    group_size(d.g.rows() * d.g.cols(), items)
 }
 
 /// `col` for images `first..first + nb`, side by side (row stride `nb · cols`).

@@ -1,11 +1,11 @@
 //! 2-D transposed convolution with bias and optional ReLU fused, on the CPU: the adjoint of
-//! [`super::conv::Conv2d`]'s product. Forward is `col = Wᵀ · x` and `y = col2im(col)` per image;
-//! backward is `col = im2col(gz)`, `dW += x · colᵀ` and, when the input tracks a gradient,
-//! `dx = W · col`.
+//! [`super::conv::Conv2d`]'s product. Forward is `col = Wᵀ · x` and `y = col2im(col)`;
+//! backward is `col = im2col(gz)`, `dWᵀ += col · xᵀ` and, when the input tracks a gradient,
+//! `dx = W · col`, each product over a group of images side by side.
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
-use super::batch::{for_runs, sum_over_runs};
+use super::batch::{for_runs, group_size, sum_over_runs};
 use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, same_masks, Geometry};
@@ -51,18 +51,36 @@ impl ConvTranspose2d {
     }
 }
 
+/// Images `first..first + nb` side by side as one `ci × nb·cols` matrix.
+fn gather<T: Float>(d: &Dims, x: &[T], first: usize, nb: usize, xs: &mut [T]) {
+    let (cols, image) = (d.g.cols(), d.ci * d.g.cols());
+    let ld = nb * cols;
+    for j in 0..nb {
+        let xi = &x[(first + j) * image..(first + j + 1) * image];
+        for c in 0..d.ci {
+            xs[c * ld + j * cols..c * ld + (j + 1) * cols].copy_from_slice(&xi[c * cols..(c + 1) * cols]);
+        }
+    }
+}
+
 fn forward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], b: &[T]) -> Vec<T> {
-    let (rows, cols, image, per) = (d.g.rows(), d.g.cols(), d.ci * d.g.cols(), d.g.image());
+    let (rows, cols, per) = (d.g.rows(), d.g.cols(), d.g.image());
     let mut out = vec![T::ZERO; d.n * per];
     let masks = same_masks::<T>(&d.g);
     for_runs(&mut out, per, d.n, |first, run| {
-        let mut col = Scratch::<T>::new(rows * cols);
-        for (j, y) in run.chunks_exact_mut(per).enumerate() {
-            let i = first + j;
-            let xi = &x[i * image..(i + 1) * image];
-            matmul(rows, cols, d.ci, &mut col, false, View::transposed(w, rows), View::rows(xi, cols), Threads::One);
-            col2im(&d.g, &masks, &col, cols, y);
-            bias_relu_planes(y, Some(b), op.relu);
+        let items = run.len() / per.max(1);
+        let gsz = group_size(rows * cols, items);
+        let (mut xs, mut col) = (Scratch::<T>::new(d.ci * gsz * cols), Scratch::<T>::new(rows * gsz * cols));
+        for start in (0..items).step_by(gsz) {
+            let nb = gsz.min(items - start);
+            let ld = nb * cols;
+            gather(d, x, first + start, nb, &mut xs);
+            matmul(rows, ld, d.ci, &mut col, false, View::transposed(w, rows), View::rows(&xs, ld), Threads::One);
+            for j in 0..nb {
+                let y = &mut run[(start + j) * per..(start + j + 1) * per];
+                col2im(&d.g, &masks, &col[j * cols..], ld, y);
+                bias_relu_planes(y, Some(b), op.relu);
+            }
         }
     });
     out
@@ -73,31 +91,51 @@ fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T],
     let (rows, cols, image, per) = (d.g.rows(), d.g.cols(), d.ci * d.g.cols(), d.g.image());
     let mut dx = need_dx.then(|| vec![T::ZERO; d.n * image]);
     let masks = same_masks::<T>(&d.g);
-    let acc = sum_over_runs(d.n, dx.as_deref_mut().map(|v| (v, image)), &[d.ci * rows, d.g.c], |items, mut dx_run, acc| {
-        let [dw, db] = acc else { unreachable!("two accumulators") };
+    // dWᵀ (rows × ci) is accumulated, the faster orientation for gemm (see conv.rs).
+    let acc = sum_over_runs(d.n, dx.as_deref_mut().map(|v| (v, image)), &[rows * d.ci, d.g.c], |items, mut dx_run, acc| {
+        let [dwt, db] = acc else { unreachable!("two accumulators") };
+        let (first, count) = (items.start, items.len());
+        let gsz = group_size(rows * cols, count);
         let mut gz = Scratch::<T>::new(if op.relu { per } else { 0 });
-        let mut col = Scratch::<T>::new(rows * cols);
-        let first = items.start;
-        for i in items {
-            let g = &grad[i * per..(i + 1) * per];
-            let gz: &[T] = if op.relu {
-                relu_grad(g, &y[i * per..(i + 1) * per], &mut gz);
-                &gz
-            } else {
-                g
-            };
-            add_plane_sums(gz, db);
-            im2col(&d.g, &masks, gz, &mut col, cols);
-            let xi = &x[i * image..(i + 1) * image];
-            matmul(d.ci, rows, cols, dw, true, View::rows(xi, cols), View::transposed(&col, cols), Threads::One);
+        let mut col = Scratch::<T>::new(rows * gsz * cols);
+        let mut xs = Scratch::<T>::new(d.ci * gsz * cols);
+        let mut dxs = Scratch::<T>::new(if need_dx { d.ci * gsz * cols } else { 0 });
+        for start in (0..count).step_by(gsz) {
+            let nb = gsz.min(count - start);
+            let ld = nb * cols;
+            for j in 0..nb {
+                let i = first + start + j;
+                let g = &grad[i * per..(i + 1) * per];
+                let gz: &[T] = if op.relu {
+                    relu_grad(g, &y[i * per..(i + 1) * per], &mut gz);
+                    &gz
+                } else {
+                    g
+                };
+                add_plane_sums(gz, db);
+                im2col(&d.g, &masks, gz, &mut col[j * cols..], ld);
+            }
+            gather(d, x, first + start, nb, &mut xs);
+            matmul(rows, d.ci, ld, dwt, true, View::rows(&col, ld), View::transposed(&xs, ld), Threads::One);
             if let Some(dx_run) = dx_run.as_deref_mut() {
-                let dxi = &mut dx_run[(i - first) * image..(i - first + 1) * image];
-                matmul(d.ci, cols, rows, dxi, false, View::rows(w, rows), View::rows(&col, cols), Threads::One);
+                matmul(d.ci, ld, rows, &mut dxs, false, View::rows(w, rows), View::rows(&col, ld), Threads::One);
+                for j in 0..nb {
+                    let dxi = &mut dx_run[(start + j) * image..(start + j + 1) * image];
+                    for c in 0..d.ci {
+                        dxi[c * cols..(c + 1) * cols].copy_from_slice(&dxs[c * ld + j * cols..c * ld + (j + 1) * cols]);
+                    }
+                }
             }
         }
     });
     let mut acc = acc.into_iter();
-    let (dw, db) = (acc.next().expect("dW"), acc.next().expect("db"));
+    let (dwt, db) = (acc.next().expect("dW"), acc.next().expect("db"));
+    let mut dw = vec![T::ZERO; d.ci * rows];
+    for (r, row) in dwt.chunks_exact(d.ci).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            dw[c * rows + r] = v;
+        }
+    }
     (dx, dw, db)
 }
 
