@@ -14,6 +14,7 @@ pub mod recipe;
 pub mod registry;
 pub mod results;
 pub mod run;
+pub mod seeds;
 pub mod stage_ctx;
 pub mod stages;
 pub mod store;

@@ -7,7 +7,7 @@ mod model;
 
 pub use assignments::Assignments;
 pub use metrics::MetricValue;
-pub use model::{ModelArtifact, ModelMeta};
+pub use model::{ClassifierMeta, ModelArtifact, ModelMeta};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -10,8 +10,21 @@ use serde::{Deserialize, Serialize};
 const TENSORS: &str = "model.safetensors";
 const META: &str = "model.json";
 
-/// How to rebuild the network: the method that trained it, its architecture and input shape,
-/// and method-specific settings (latent size, number of classes, ...).
+/// A classifier on top of an encoder: features at `layer`, optionally standardised with the
+/// stored `probe.mean` / `probe.std`, then `heads` linear heads (`head`, or `head0`, `head1`, …
+/// for low-shot repeats).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierMeta {
+    pub layer: String,
+    pub classes: usize,
+    pub heads: usize,
+    pub standardize: bool,
+    #[serde(default)]
+    pub class_names: Vec<String>,
+}
+
+/// How to rebuild the network: the method that trained it, its architecture, input shape and
+/// input normalisation, and which optional parts it has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelMeta {
     pub method: String,
@@ -19,6 +32,15 @@ pub struct ModelMeta {
     pub channels: usize,
     pub height: usize,
     pub width: usize,
+    /// Per-channel input standardisation (on the [0, 1] scale) the model was trained with.
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+    #[serde(default)]
+    pub classifier: Option<ClassifierMeta>,
+    /// The decoder's latent size, when the model has a decoder.
+    #[serde(default)]
+    pub latent: Option<usize>,
+    /// Method-specific settings.
     #[serde(default)]
     pub config: serde_json::Value,
 }

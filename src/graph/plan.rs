@@ -16,6 +16,7 @@ use super::validate::validate;
 use crate::diag::Diagnostics;
 use crate::recipe::Recipe;
 use crate::registry::{AnyMethod, Kind};
+use crate::seeds::derive_seed;
 use crate::store::STORE_FORMAT;
 
 /// One unit of work: a unique key.
@@ -118,12 +119,6 @@ pub fn plan(recipe: &Recipe) -> Result<Plan, Diagnostics> {
     } else {
         Err(Diagnostics(diags))
     }
-}
-
-/// A stage's seed, derived from the run's seed and its name so that stages draw independent streams.
-pub fn derive_seed(run_seed: u64, stage: &str) -> u64 {
-    let h = blake3::hash(format!("seed\0{run_seed}\0{stage}").as_bytes());
-    u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
 fn stage_key(

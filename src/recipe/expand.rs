@@ -164,7 +164,12 @@ impl Expander {
 
         let mut with = pipeline_params::ParamMap::new();
         let mut from_params = HashMap::new();
-        match map.get("with") {
+        // `with: "${options}"` passes a whole mapping through a fragment parameter.
+        let with_value = match map.get("with") {
+            Some(v @ Value::String(_)) => self.subst(file, &["stages", name, "with"], &full, v, values).map(|r| r.0),
+            other => other.cloned(),
+        };
+        match &with_value {
             None | Some(Value::Null) => {}
             Some(Value::Object(w)) => {
                 for (k, v) in w {

@@ -1,7 +1,7 @@
 //! Every method the binary knows, in the order `pipeline list` shows them.
 
 use super::{AnyMethod, Kind};
-use crate::stages::{evaluate, ingest};
+use crate::stages::{cluster, evaluate, finetune, ingest, pretrain, report};
 
 static ALL: &[&dyn AnyMethod] = &[
     &ingest::synth_digits::SynthDigits,
@@ -11,9 +11,21 @@ static ALL: &[&dyn AnyMethod] = &[
     &ingest::loaders::FashionMnist,
     &ingest::loaders::Cifar10,
     &ingest::loaders::ImageFolder,
+    &pretrain::random::Random,
+    &pretrain::supervised::Supervised,
+    &pretrain::autoencoder::Ae,
+    &pretrain::autoencoder::Dae,
+    &cluster::kmeans::KMeans,
+    &finetune::linear::Linear,
+    &finetune::full::Full,
+    &finetune::low_shot::LowShot,
+    &evaluate::accuracy::Accuracy,
+    &evaluate::knn::Knn,
+    &evaluate::reconstruction::Reconstruction,
     &evaluate::clustering::ClusterAcc,
     &evaluate::clustering::Nmi,
     &evaluate::clustering::Ari,
+    &report::samples::Samples,
 ];
 
 pub fn all() -> &'static [&'static dyn AnyMethod] {

@@ -1,5 +1,6 @@
 //! `table.csv`: the wide form a paper prints. Rows are stage groups: a fragment instance (`ae` for
-//! stages `ae.*`) or a plain stage, one per combination of swept parameters other than the seed.
+//! stages `ae.*`, however deep) or a plain stage, one per combination of swept parameters other
+//! than the seed.
 //! Columns are measurements: within a fragment the evaluation's own stage name (`linear-fc`), or
 //! `stage.metric` when it reports several metrics; for a plain stage the metric's name.
 //! Each cell is the mean over seeds, with the standard deviation when there are several.
@@ -29,12 +30,13 @@ pub struct Table {
     pub rows: Vec<TableRow>,
 }
 
-/// Where a stage's metric goes: (row label, column label).
+/// Where a stage's metric goes: (row label, column label). A stage inside fragments is placed
+/// by its outermost instance (the row: `ae` for `ae.judge.linear-fc`) and its own name (the column).
 fn place(stage: &str, metric: &str, several: bool) -> (String, String) {
-    match stage.rsplit_once('.') {
-        Some((group, local)) if several => (group.to_string(), format!("{local}.{metric}")),
-        Some((group, local)) => (group.to_string(), local.to_string()),
-        None => (stage.to_string(), metric.to_string()),
+    match (stage.split_once('.'), stage.rsplit_once('.')) {
+        (Some((row, _)), Some((_, local))) if several => (row.to_string(), format!("{local}.{metric}")),
+        (Some((row, _)), Some((_, local))) => (row.to_string(), local.to_string()),
+        _ => (stage.to_string(), metric.to_string()),
     }
 }
 

@@ -23,6 +23,7 @@
 //! assert!(toy.path.is_none());
 //! ```
 
+mod compose;
 mod value;
 
 pub use value::ParamValue;

@@ -1,0 +1,3 @@
+//! `cluster`: methods that assign items to clusters.
+
+pub mod kmeans;

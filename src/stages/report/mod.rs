@@ -1,0 +1,3 @@
+//! `report`: pictures and tables rendered from other stages' outputs.
+
+pub mod samples;
