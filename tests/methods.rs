@@ -103,3 +103,23 @@ fn kmeans_on_pixels_recovers_well_separated_classes() {
     );
     assert!(t["acc"]["cluster-acc"] > 0.6, "{t:?}");
 }
+
+#[test]
+fn a_trained_autoencoder_beats_the_random_init_encoder() {
+    // The mlp's fc2 (256 ReLU units) of a random network is a lossy random projection; an
+    // autoencoder's keeps what reconstructs the digit. Over seeds 0–3 the probe gained 0.04–0.08
+    // and kNN 0.03–0.06 here, so the margins below leave room for noise but not for a
+    // non-learning autoencoder.
+    let s = Scratch::new();
+    let t = table(
+        &s,
+        "aevr",
+        &format!(
+            "name: aevr\nstages:\n{DATA}  rnd: {{kind: pretrain, method: random, needs: [data], with: {{arch: mlp}}}}\n  ae: {{kind: pretrain, method: ae, needs: [data], with: {{arch: mlp, epochs: 16, batch: 32}}}}\n  prnd: {{kind: finetune, method: linear, needs: [rnd, data], with: {{layer: fc2}}}}\n  pae: {{kind: finetune, method: linear, needs: [ae, data], with: {{layer: fc2}}}}\n  random: {{kind: evaluate, method: accuracy, needs: [prnd, data]}}\n  trained: {{kind: evaluate, method: accuracy, needs: [pae, data]}}\n  knn-random: {{kind: evaluate, method: knn, needs: [rnd, data]}}\n  knn-trained: {{kind: evaluate, method: knn, needs: [ae, data]}}\n"
+        ),
+    );
+    let (probe_r, probe_t) = (t["random"]["accuracy"], t["trained"]["accuracy"]);
+    assert!(probe_t > probe_r + 0.02, "linear probe at fc2: autoencoder {probe_t} vs random init {probe_r}");
+    let (knn_r, knn_t) = (t["knn-random"]["knn"], t["knn-trained"]["knn"]);
+    assert!(knn_t > knn_r + 0.01, "kNN: autoencoder {knn_t} vs random init {knn_r}");
+}
