@@ -40,6 +40,11 @@ impl Conv2d {
         ops::conv2d_relu(x, &self.weight, Some(&self.bias), self.padding, self.stride)
     }
 
+    /// Convolution, ReLU and k×k max-pool.
+    pub fn forward_relu_pool(&self, x: &Tensor, k: usize) -> Result<Tensor> {
+        ops::conv2d_relu_pool(x, &self.weight, Some(&self.bias), self.padding, self.stride, k)
+    }
+
     /// Output side for an input side `n`.
     pub fn out_size(&self, n: usize) -> usize {
         let k = self.weight.dims()[2];
@@ -77,6 +82,10 @@ impl ConvTranspose2d {
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         ops::conv_transpose2d(x, &self.weight, Some(&self.bias), self.padding, self.output_padding, self.stride)
+    }
+
+    pub fn forward_relu(&self, x: &Tensor) -> Result<Tensor> {
+        ops::conv_transpose2d_relu(x, &self.weight, Some(&self.bias), self.padding, self.output_padding, self.stride)
     }
 }
 

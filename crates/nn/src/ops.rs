@@ -1,17 +1,69 @@
 //! The network primitives every architecture calls: convolution, transposed convolution,
-//! max-pooling, dense layers and ReLU.
+//! max- and average-pooling, dense layers and ReLU, with the fused forms (conv + bias + ReLU
+//! + pool, dense + bias + ReLU) that the CPU kernels run as one op.
 //!
 //! They go through this one module so that faster hand-written CPU kernels can replace candle's
-//! here without touching any architecture; on CUDA candle's kernels stay. Shapes follow PyTorch:
+//! here without touching any architecture; on CUDA (and for dtypes other than f32/f64) candle's
+//! kernels stay. Shapes follow PyTorch:
 //! images N×C×H×W, conv weights `[out, in, k, k]`, transposed-conv weights `[in, out, k, k]`,
 //! dense weights `[out, in]`.
 
-use candle_core::{Result, Tensor};
+use candle_core::{DType, Result, Tensor};
+
+use crate::kernels::{avg_pool::AvgPool, conv, conv_transpose::ConvTranspose2d, linear::Linear, max_pool::MaxPool};
+
+/// Whether the hand-written CPU kernels serve `x` (CPU, f32 or f64); otherwise candle's ops do.
+fn use_kernels(x: &Tensor) -> bool {
+    x.device().is_cpu() && matches!(x.dtype(), DType::F32 | DType::F64)
+}
+
+/// The bias, or zeros of `len` where there is none (kernels always add one; zeros track no
+/// gradient, so none is computed for them).
+fn bias_or_zeros(bias: Option<&Tensor>, len: usize, like: &Tensor) -> Result<Tensor> {
+    match bias {
+        Some(b) => b.contiguous(),
+        None => Tensor::zeros(len, like.dtype(), like.device()),
+    }
+}
+
+fn check_pool(k: usize) -> Result<()> {
+    if k == 0 {
+        candle_core::bail!("pooling window must be at least 1");
+    }
+    Ok(())
+}
+
+/// Convolution, bias, optional ReLU and optional k×k max-pool (`pool` 1 is none) as one CPU op.
+fn conv_block(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, padding: usize, stride: usize, relu: bool, pool: usize) -> Result<Tensor> {
+    let b = bias_or_zeros(bias, weight.dims().first().copied().unwrap_or(0), weight)?;
+    x.contiguous()?.apply_op3(&weight.contiguous()?, &b, conv::Conv2d::new(stride, padding, relu, pool))
+}
 
 /// 2-D convolution (square kernel, symmetric zero padding) plus a per-channel bias.
 pub fn conv2d(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, padding: usize, stride: usize) -> Result<Tensor> {
+    if use_kernels(x) {
+        return conv_block(x, weight, bias, padding, stride, false, 1);
+    }
     let y = x.conv2d(weight, padding, stride, 1, 1)?;
     add_channel_bias(y, bias)
+}
+
+/// Convolution, bias and ReLU.
+pub fn conv2d_relu(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, padding: usize, stride: usize) -> Result<Tensor> {
+    if use_kernels(x) {
+        return conv_block(x, weight, bias, padding, stride, true, 1);
+    }
+    relu(&conv2d(x, weight, bias, padding, stride)?)
+}
+
+/// Convolution, bias, ReLU and k×k max-pool (as [`max_pool2d`]). On the CPU one op does all
+/// four, so the full-size activation is never stored.
+pub fn conv2d_relu_pool(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, padding: usize, stride: usize, k: usize) -> Result<Tensor> {
+    check_pool(k)?;
+    if use_kernels(x) && k <= conv::MAX_FUSED_POOL {
+        return conv_block(x, weight, bias, padding, stride, true, k);
+    }
+    max_pool2d(&conv2d_relu(x, weight, bias, padding, stride)?, k)
 }
 
 /// 2-D transposed convolution; the output side is `(in − 1)·stride − 2·padding + k + output_padding`.
@@ -23,8 +75,40 @@ pub fn conv_transpose2d(
     output_padding: usize,
     stride: usize,
 ) -> Result<Tensor> {
+    if use_kernels(x) {
+        return conv_transpose_block(x, weight, bias, padding, output_padding, stride, false);
+    }
     let y = x.conv_transpose2d(weight, padding, output_padding, stride, 1)?;
     add_channel_bias(y, bias)
+}
+
+/// Transposed convolution, bias and ReLU.
+pub fn conv_transpose2d_relu(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    padding: usize,
+    output_padding: usize,
+    stride: usize,
+) -> Result<Tensor> {
+    if use_kernels(x) {
+        return conv_transpose_block(x, weight, bias, padding, output_padding, stride, true);
+    }
+    relu(&conv_transpose2d(x, weight, bias, padding, output_padding, stride)?)
+}
+
+fn conv_transpose_block(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    padding: usize,
+    output_padding: usize,
+    stride: usize,
+    relu: bool,
+) -> Result<Tensor> {
+    let b = bias_or_zeros(bias, weight.dims().get(1).copied().unwrap_or(0), weight)?;
+    let op = ConvTranspose2d { stride, pad: padding, out_pad: output_padding, relu };
+    x.contiguous()?.apply_op3(&weight.contiguous()?, &b, op)
 }
 
 /// Adds a per-channel bias to N×C×H×W. candle's backward sums a broadcast's gradient over all
@@ -55,8 +139,9 @@ fn add_channel_bias(y: Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
 /// reductions, whose backward sends each window's gradient to its maximum (to every maximum on
 /// an exact tie, which after a ReLU only happens where the gradient is then cut anyway).
 pub fn max_pool2d(x: &Tensor, k: usize) -> Result<Tensor> {
-    if x.device().is_cpu() {
-        return x.contiguous()?.apply_op1(crate::kernels::max_pool::MaxPool { k });
+    check_pool(k)?;
+    if use_kernels(x) {
+        return x.contiguous()?.apply_op1(MaxPool { k });
     }
     let (n, c, h, w) = x.dims4()?;
     let (ho, wo) = (h / k, w / k);
@@ -67,23 +152,42 @@ pub fn max_pool2d(x: &Tensor, k: usize) -> Result<Tensor> {
     x.contiguous()?.reshape((n, c, ho, k, wo, k))?.max(5)?.max(3)
 }
 
+/// k×k average pooling with stride k in floor mode (as PyTorch's `avg_pool2d(x, k)`).
+pub fn avg_pool2d(x: &Tensor, k: usize) -> Result<Tensor> {
+    check_pool(k)?;
+    if use_kernels(x) {
+        return x.contiguous()?.apply_op1(AvgPool { k });
+    }
+    let (_, _, h, w) = x.dims4()?;
+    let (ho, wo) = (h / k, w / k);
+    x.narrow(2, 0, ho * k)?.narrow(3, 0, wo * k)?.contiguous()?.avg_pool2d(k)
+}
+
 /// Dense layer on N×in rows: `x·Wᵀ + b`.
 pub fn linear(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
-    let y = x.matmul(&weight.t()?)?;
-    match bias {
-        None => Ok(y),
-        Some(b) => y.broadcast_add(b),
-    }
+    dense(x, weight, bias, false)
 }
 
 /// Dense layer followed by ReLU.
 pub fn linear_relu(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>) -> Result<Tensor> {
-    relu(&linear(x, weight, bias)?)
+    dense(x, weight, bias, true)
 }
 
-/// Convolution, bias and ReLU; one call so a fused kernel can serve it later.
-pub fn conv2d_relu(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, padding: usize, stride: usize) -> Result<Tensor> {
-    relu(&conv2d(x, weight, bias, padding, stride)?)
+fn dense(x: &Tensor, weight: &Tensor, bias: Option<&Tensor>, with_relu: bool) -> Result<Tensor> {
+    if use_kernels(x) {
+        let b = bias_or_zeros(bias, weight.dims().first().copied().unwrap_or(0), weight)?;
+        return x.contiguous()?.apply_op3(&weight.contiguous()?, &b, Linear { relu: with_relu });
+    }
+    let y = x.matmul(&weight.t()?)?;
+    let y = match bias {
+        None => y,
+        Some(b) => y.broadcast_add(b)?,
+    };
+    if with_relu {
+        relu(&y)
+    } else {
+        Ok(y)
+    }
 }
 
 pub fn relu(x: &Tensor) -> Result<Tensor> {

@@ -128,10 +128,7 @@ impl Decoder {
             Body::Conv { fc, map: (c, h, w), ups } => {
                 let mut x = fc.forward_relu(z).and_then(|x| x.reshape((n, *c, *h, *w))).context(ctx)?;
                 for (i, up) in ups.iter().enumerate() {
-                    x = up.forward(&x).context(ctx)?;
-                    if i + 1 < ups.len() {
-                        x = crate::ops::relu(&x).context(ctx)?;
-                    }
+                    x = if i + 1 < ups.len() { up.forward_relu(&x) } else { up.forward(&x) }.context(ctx)?;
                 }
                 Ok(x)
             }

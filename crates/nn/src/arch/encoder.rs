@@ -7,7 +7,7 @@ use candle_nn::VarBuilder;
 use super::{step_side, ArchSpec, Step};
 use crate::error::Context;
 use crate::layers::{Conv2d, Linear};
-use crate::{ops, NnError};
+use crate::NnError;
 
 #[derive(Debug, Clone)]
 enum Block {
@@ -138,10 +138,8 @@ impl Encoder {
         let mut h = x.clone();
         for (i, layer) in self.layers.iter().enumerate().take(stop + 1) {
             h = match &layer.block {
-                Block::Conv { conv, pool } => {
-                    let y = conv.forward_relu(&h);
-                    if *pool { y.and_then(|y| ops::max_pool2d(&y, 2)) } else { y }
-                }
+                Block::Conv { conv, pool: true } => conv.forward_relu_pool(&h, 2),
+                Block::Conv { conv, pool: false } => conv.forward_relu(&h),
                 Block::Dense(lin) => h.flatten_from(1).and_then(|f| lin.forward_relu(&f)),
             }
             .context(|| format!("forward through layer {} of `{}`", layer.name, self.spec.name))?;

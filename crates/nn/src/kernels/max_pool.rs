@@ -1,67 +1,208 @@
 //! k×k / stride-k max-pooling (floor mode) on the CPU with an exact backward: each window's
 //! gradient goes to its first maximum, as in PyTorch. Replaces candle 0.11's pool backward, which
 //! scales gradients by (number of maxima)/k² and misroutes them on sides that are not a multiple
-//! of k (see [`crate::ops::max_pool2d`]).
+//! of k (see [`crate::ops::max_pool2d`]). The window helpers also serve the pooling fused into
+//! [`super::conv::Conv2d`].
 
-use candle_core::backend::BackendStorage;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
+use rayon::prelude::*;
 
-/// Forward op; its backward is [`MaxPoolGrad`].
+use super::float::{by_dtype, contiguous, with_data, Float};
+use super::simd::multiversion;
+
+/// Forward op; its backward recomputes each window's maximum from the input.
 pub(crate) struct MaxPool {
     pub k: usize,
 }
 
-/// (input, output gradient) → input gradient.
-struct MaxPoolGrad {
-    k: usize,
-}
-
-fn contiguous<'a, T>(data: &'a [T], layout: &Layout, op: &str) -> Result<&'a [T]> {
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("{op}: the input must be contiguous"),
-    }
-}
-
-/// Index (within the item plane) of the first maximum of each window, for one H×W plane.
-fn argmax_plane<T: Copy + PartialOrd>(plane: &[T], w: usize, ho: usize, wo: usize, k: usize, mut emit: impl FnMut(usize, usize)) {
-    for oy in 0..ho {
-        for ox in 0..wo {
-            let mut best = (oy * k) * w + ox * k;
-            for dy in 0..k {
-                let row = (oy * k + dy) * w + ox * k;
-                for dx in 0..k {
-                    if plane[row + dx] > plane[best] {
-                        best = row + dx;
+multiversion! {
+    /// For each k×k window of an `h × w` plane: its maximum into `out` and, when `arg` is given,
+    /// the maximum's offset `dy·k + dx` within the window (the first one on ties). Written with
+    /// selects rather than branches: on real activations which element wins is unpredictable,
+    /// and mispredicted branches made the pool cost as much as the convolution before it.
+    pub(crate) fn pool_plane<T: Float>(plane: &[T], w: usize, k: usize, out: &mut [T], arg: Option<&mut [u8]>) {
+        let wo = w / k;
+        if wo == 0 {
+            return;
+        }
+        let mut arg = arg;
+        for (oy, orow) in out.chunks_exact_mut(wo).enumerate() {
+            let rows = &plane[oy * k * w..(oy * k + k - 1) * w + wo * k];
+            let mut arow = arg.as_deref_mut().map(|a| &mut a[oy * wo..(oy + 1) * wo]);
+            if k == 2 {
+                let (r0, r1) = (&rows[..2 * wo], &rows[w..w + 2 * wo]);
+                // First maximum of (a, b), of (c, d), then of the two: the same winner as a
+                // scan in order a, b, c, d with strict comparisons. Separate loops with and
+                // without offsets, free of bounds checks, so both vectorise.
+                let pairs = r0.chunks_exact(2).zip(r1.chunks_exact(2));
+                match arow.as_deref_mut() {
+                    Some(ar) => {
+                        for ((o, at), (top, bottom)) in orow.iter_mut().zip(ar.iter_mut()).zip(pairs) {
+                            let (a, b, c, d) = (top[0], top[1], bottom[0], bottom[1]);
+                            let (m1, i1) = if b > a { (b, 1u8) } else { (a, 0u8) };
+                            let (m2, i2) = if d > c { (d, 3u8) } else { (c, 2u8) };
+                            let up = m2 > m1;
+                            *o = if up { m2 } else { m1 };
+                            *at = if up { i2 } else { i1 };
+                        }
+                    }
+                    None => {
+                        for (o, (top, bottom)) in orow.iter_mut().zip(pairs) {
+                            let (a, b, c, d) = (top[0], top[1], bottom[0], bottom[1]);
+                            let m1 = if b > a { b } else { a };
+                            let m2 = if d > c { d } else { c };
+                            *o = if m2 > m1 { m2 } else { m1 };
+                        }
                     }
                 }
+                continue;
             }
-            emit(oy * wo + ox, best);
+            for ox in 0..wo {
+                let (mut best, mut at) = (rows[ox * k], 0u8);
+                for dy in 0..k {
+                    for dx in 0..k {
+                        let x = rows[dy * w + ox * k + dx];
+                        let better = x > best;
+                        best = if better { x } else { best };
+                        at = if better { (dy * k + dx) as u8 } else { at };
+                    }
+                }
+                orow[ox] = best;
+                if let Some(ar) = arow.as_deref_mut() {
+                    ar[ox] = at;
+                }
+            }
         }
     }
 }
 
-fn forward<T: Copy + PartialOrd>(x: &[T], dims: (usize, usize, usize, usize), k: usize) -> Vec<T> {
-    let (n, c, h, w) = dims;
-    let (ho, wo) = (h / k, w / k);
-    let mut out = Vec::with_capacity(n * c * ho * wo);
-    for plane in x.chunks_exact(h * w) {
-        argmax_plane(plane, w, ho, wo, k, |_, best| out.push(plane[best]));
+multiversion! {
+    /// The input gradient of one `h × w` plane from its pooled gradient: each window's maximum
+    /// gets its cell's gradient, every other element 0 (`grad_in` is overwritten). With `mask`,
+    /// cell `o` passes its gradient on only where `mask[o] > 0` (the pooled output of a ReLU).
+    /// Returns the sum of the gradients passed on (a bias gradient).
+    pub(crate) fn unpool_plane<T: Float>(grad: &[T], arg: &[u8], h: usize, w: usize, k: usize, grad_in: &mut [T], mask: Option<&[T]>) -> T {
+        let (ho, wo) = (h / k, w / k);
+        let zero = std::hint::black_box(T::ZERO);
+        let mut sum = T::ZERO;
+        if k == 2 && wo > 0 {
+            // Every element of the covered rows is written once, so nothing is cleared first.
+            for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
+                let (top, bottom) = grad_in[2 * oy * w..(2 * oy + 2) * w].split_at_mut(w);
+                let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
+                {
+                    // Indexed stores into exact-length slices: the form the vectoriser turns
+                    // into interleaved vector stores.
+                    let (t, b, gr, ar) = (&mut top[..2 * wo], &mut bottom[..2 * wo], &grow[..wo], &arow[..wo]);
+                    // Two loops rather than a test of `mask` per element.
+                    match mrow {
+                        Some(mr) => {
+                            let mr = &mr[..wo];
+                            for ox in 0..wo {
+                                let (g, a) = (if mr[ox] > zero { gr[ox] } else { zero }, ar[ox]);
+                                t[2 * ox] = if a == 0 { g } else { zero };
+                                t[2 * ox + 1] = if a == 1 { g } else { zero };
+                                b[2 * ox] = if a == 2 { g } else { zero };
+                                b[2 * ox + 1] = if a == 3 { g } else { zero };
+                            }
+                        }
+                        None => {
+                            for ox in 0..wo {
+                                let (g, a) = (gr[ox], ar[ox]);
+                                t[2 * ox] = if a == 0 { g } else { zero };
+                                t[2 * ox + 1] = if a == 1 { g } else { zero };
+                                b[2 * ox] = if a == 2 { g } else { zero };
+                                b[2 * ox + 1] = if a == 3 { g } else { zero };
+                            }
+                        }
+                    }
+                }
+                sum += masked_sum(grow, mrow);
+                if w > 2 * wo {
+                    top[2 * wo..].fill(zero);
+                    bottom[2 * wo..].fill(zero);
+                }
+            }
+            grad_in[2 * ho * w..].fill(zero);
+            return sum;
+        }
+        grad_in.fill(zero);
+        if wo == 0 {
+            return sum;
+        }
+        // Offset of each in-window position from the window's corner; a table instead of a
+        // division and a remainder by the (run-time) window size per element.
+        let mut offset = [0usize; 256];
+        for (a, o) in offset.iter_mut().enumerate().take(k * k) {
+            *o = (a / k) * w + a % k;
+        }
+        for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
+            let row = oy * k * w;
+            let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
+            for (ox, (&g, &a)) in grow.iter().zip(arow).enumerate() {
+                let g = if mrow.is_none_or(|m| m[ox] > zero) { g } else { zero };
+                sum += g;
+                grad_in[row + ox * k + offset[a as usize]] += g;
+            }
+        }
+        sum
+    }
+}
+
+/// `Σ g[i]` over the `i` with `mask[i] > 0`, or over all `i` without a mask. Eight partial
+/// sums, so the adds vectorise (a single running sum is a serial chain).
+#[inline(always)]
+fn masked_sum<T: Float>(g: &[T], mask: Option<&[T]>) -> T {
+    let mut part = [T::ZERO; 8];
+    let mut gc = g.chunks_exact(8);
+    let mut s = T::ZERO;
+    match mask {
+        Some(mask) => {
+            let mut mc = mask.chunks_exact(8);
+            for (g8, m8) in (&mut gc).zip(&mut mc) {
+                for i in 0..8 {
+                    part[i] += if m8[i] > T::ZERO { g8[i] } else { T::ZERO };
+                }
+            }
+            for (&g, &m) in gc.remainder().iter().zip(mc.remainder()) {
+                s += if m > T::ZERO { g } else { T::ZERO };
+            }
+        }
+        None => {
+            for g8 in &mut gc {
+                for i in 0..8 {
+                    part[i] += g8[i];
+                }
+            }
+            for &g in gc.remainder() {
+                s += g;
+            }
+        }
+    }
+    for p in part {
+        s += p;
+    }
+    s
+}
+
+fn forward<T: Float>(x: &[T], (_, _, h, w): (usize, usize, usize, usize), k: usize) -> Vec<T> {
+    let per = (h / k) * (w / k);
+    let mut out = vec![T::ZERO; x.len() / (h * w).max(1) * per];
+    if per > 0 {
+        out.par_chunks_mut(per).zip(x.par_chunks(h * w)).for_each(|(o, plane)| pool_plane(plane, w, k, o, None));
     }
     out
 }
 
-fn backward<T: Copy + PartialOrd + Default + std::ops::AddAssign>(
-    x: &[T],
-    g: &[T],
-    dims: (usize, usize, usize, usize),
-    k: usize,
-) -> Vec<T> {
-    let (_, _, h, w) = dims;
-    let (ho, wo) = (h / k, w / k);
-    let mut dx = vec![T::default(); x.len()];
-    for ((plane, gplane), dplane) in x.chunks_exact(h * w).zip(g.chunks_exact(ho * wo)).zip(dx.chunks_exact_mut(h * w)) {
-        argmax_plane(plane, w, ho, wo, k, |o, best| dplane[best] += gplane[o]);
+fn backward<T: Float>(x: &[T], g: &[T], (_, _, h, w): (usize, usize, usize, usize), k: usize) -> Vec<T> {
+    let per = (h / k) * (w / k);
+    let mut dx = vec![T::ZERO; x.len()];
+    if per > 0 {
+        dx.par_chunks_mut(h * w).zip(x.par_chunks(h * w)).zip(g.par_chunks(per)).for_each(|((d, plane), gp)| {
+            let (mut vals, mut arg) = (vec![T::ZERO; per], vec![0u8; per]);
+            pool_plane(plane, w, k, &mut vals, Some(&mut arg));
+            unpool_plane(gp, &arg, h, w, k, d, None);
+        });
     }
     dx
 }
@@ -75,36 +216,17 @@ impl CustomOp1 for MaxPool {
         let dims = layout.shape().dims4()?;
         let (n, c, h, w) = dims;
         let shape = Shape::from((n, c, h / self.k, w / self.k));
-        let out = match storage {
-            CpuStorage::F32(v) => CpuStorage::F32(forward(contiguous(v, layout, self.name())?, dims, self.k)),
-            CpuStorage::F64(v) => CpuStorage::F64(forward(contiguous(v, layout, self.name())?, dims, self.k)),
-            other => candle_core::bail!("max-pool2d: unsupported dtype {:?}", other.dtype()),
-        };
+        let out = by_dtype!(candle_core::backend::BackendStorage::dtype(storage), self.name(), |T| T::storage(forward(contiguous::<T>(storage, layout, self.name())?, dims, self.k)));
         Ok((out, shape))
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
         let g = grad_res.contiguous()?;
-        Ok(Some(arg.apply_op2_no_bwd(&g, &MaxPoolGrad { k: self.k })?))
-    }
-}
-
-impl CustomOp2 for MaxPoolGrad {
-    fn name(&self) -> &'static str {
-        "max-pool2d-backward"
-    }
-
-    fn cpu_fwd(&self, s1: &CpuStorage, l1: &Layout, s2: &CpuStorage, l2: &Layout) -> Result<(CpuStorage, Shape)> {
-        let dims = l1.shape().dims4()?;
-        let out = match (s1, s2) {
-            (CpuStorage::F32(x), CpuStorage::F32(g)) => {
-                CpuStorage::F32(backward(contiguous(x, l1, self.name())?, contiguous(g, l2, self.name())?, dims, self.k))
-            }
-            (CpuStorage::F64(x), CpuStorage::F64(g)) => {
-                CpuStorage::F64(backward(contiguous(x, l1, self.name())?, contiguous(g, l2, self.name())?, dims, self.k))
-            }
-            _ => candle_core::bail!("max-pool2d-backward: unsupported dtypes"),
-        };
-        Ok((out, l1.shape().clone()))
+        let dims = arg.dims4()?;
+        let name = "max-pool2d backward";
+        let dx = by_dtype!(arg.dtype(), name, |T| {
+            with_data::<T, _>(arg, name, |x| with_data(&g, name, |g| Tensor::from_vec(backward(x, g, dims, self.k), dims, arg.device())))?
+        });
+        Ok(Some(dx))
     }
 }
