@@ -10,17 +10,21 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 #[derive(Clone)]
 pub struct ProgressBoard {
     multi: Option<MultiProgress>,
+    quiet: bool,
 }
 
 impl ProgressBoard {
-    /// Bars only when stderr is a terminal and `quiet` is off.
+    /// Bars when stderr is a terminal, plain lines otherwise; nothing per stage when `quiet`.
     pub fn new(quiet: bool) -> Self {
         let multi = (!quiet && std::io::stderr().is_terminal())
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8)));
-        Self { multi }
+        Self { multi, quiet }
     }
 
     pub fn stage(&self, stage: &str) -> Progress {
+        if self.quiet {
+            return Progress::hidden();
+        }
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new(0));
             bar.set_style(
@@ -36,6 +40,9 @@ impl ProgressBoard {
 
     /// Prints a line above the bars (or plainly) without tearing them.
     pub fn println(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
         match &self.multi {
             Some(m) => {
                 let _ = m.println(line);

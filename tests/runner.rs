@@ -175,3 +175,70 @@ fn graph_list_and_clean() {
     ok(&s.run(&["run", "-q", "recipes/r.yaml"]));
     assert!(s.statuses("chain").values().all(|v| v == "cached"));
 }
+
+/// A sweep over `seed` and a parameter: k-means on pixels judged by cluster accuracy.
+const SWEEP: &str = "\
+name: sweep
+params: {k: 10}
+sweep: {seed: [1, 2, 3], k: [5, 10]}
+stages:
+  data:
+    kind: ingest
+    source: synth-digits
+    with: {train: 200, test: 100}
+  clusters:
+    kind: cluster
+    method: kmeans
+    needs: [data]
+    with: {k: \"${k}\"}
+  pixels: {kind: evaluate, method: cluster-acc, needs: [clusters]}
+";
+
+#[test]
+fn a_sweep_runs_the_cartesian_product_and_tables_mean_and_std_over_seeds() {
+    let s = Scratch::new();
+    s.write("r.yaml", SWEEP);
+    ok(&s.run(&["run", "-q", "r.yaml"]));
+    let long = s.csv("sweep", "metrics.csv");
+    let acc: Vec<_> = long.iter().filter(|r| r["metric"] == "cluster-acc").collect();
+    assert_eq!(acc.len(), 6, "3 seeds × 2 values of k");
+    let mut points: Vec<(String, String)> = acc.iter().map(|r| (r["seed"].clone(), r["k"].clone())).collect();
+    points.sort();
+    points.dedup();
+    assert_eq!(points.len(), 6, "{points:?}");
+    // The wide table has one row per value of k, with the mean and std over the three seeds.
+    let wide = s.csv("sweep", "table.csv");
+    assert_eq!(wide.len(), 2, "{wide:?}");
+    for row in &wide {
+        let seeds: Vec<f64> = acc.iter().filter(|r| r["k"] == row["k"]).map(|r| r["value"].parse().unwrap()).collect();
+        let mean = seeds.iter().sum::<f64>() / 3.0;
+        let got: f64 = row["cluster-acc"].parse().unwrap();
+        assert!((got - mean).abs() < 1e-6, "mean {got} vs {mean}");
+        let std: f64 = row["cluster-acc_std"].parse().unwrap();
+        assert!(std > 0.0, "different seeds give different clusterings");
+    }
+}
+
+#[test]
+fn compare_prints_two_runs_side_by_side_with_differences() {
+    let s = Scratch::new();
+    s.write("r.yaml", SWEEP);
+    ok(&s.run(&["run", "-q", "r.yaml", "--results", "a"]));
+    ok(&s.run(&["run", "-q", "r.yaml", "--results", "b", "--set", "seed=7"]));
+    let out = s.run(&["compare", "a/sweep/latest", "b/sweep/latest/table.csv", "--format", "csv"]);
+    ok(&out);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let mut r = csv::Reader::from_reader(table.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let (ca, cb, cd) = (col("cluster-acc (A)"), col("cluster-acc (B)"), col("cluster-acc Δ"));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2, "a row per value of k: {table}");
+    for row in rows {
+        let (a, b, d): (f64, f64, f64) = (row[ca].parse().unwrap(), row[cb].parse().unwrap(), row[cd].parse().unwrap());
+        assert!((b - a - d).abs() < 1e-4, "{a} {b} {d}");
+    }
+    let missing = s.run(&["compare", "a/sweep/latest", "nowhere"]);
+    assert!(!missing.status.success());
+    assert!(text(&missing).contains("nowhere: no table.csv there"), "{}", text(&missing));
+}

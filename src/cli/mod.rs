@@ -60,7 +60,7 @@ enum Command {
         /// `auto` (CUDA when built with it and present), `cpu`, or `cuda:N`.
         #[arg(long, default_value = "auto")]
         device: String,
-        /// No progress bars.
+        /// No progress bars or per-stage lines: only the table and the summary.
         #[arg(long, short)]
         quiet: bool,
     },
