@@ -16,7 +16,7 @@ use super::batch::{for_runs, for_runs2, group_size, sum_over_runs};
 use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, same_masks, Geometry};
-use super::matmul::{matmul, Threads, View};
+use super::matmul::{matmul, transposed, Threads, View};
 use super::max_pool::{pool_plane, unpool_plane};
 use super::scratch::Scratch;
 
@@ -187,13 +187,7 @@ fn backward<T: Float>(op: &Conv2d, d: &Dims, a: Backward<T>) -> (Option<Vec<T>>,
     });
     let mut acc = acc.into_iter();
     let (dwt, db) = (acc.next().expect("dW"), acc.next().expect("db"));
-    let mut dw = vec![T::ZERO; d.co * rows];
-    for (r, row) in dwt.chunks_exact(d.co).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            dw[c * rows + r] = v;
-        }
-    }
-    (dx, dw, db)
+    (dx, transposed(&dwt, rows, d.co), db)
 }
 
 impl CustomOp3 for Conv2d {

@@ -9,7 +9,7 @@ use super::batch::{for_runs, group_size, sum_over_runs};
 use super::epilogue::{add_plane_sums, bias_relu_planes, relu_grad};
 use super::float::{by_dtype, contiguous, with_data, Float};
 use super::im2col::{col2im, im2col, same_masks, Geometry};
-use super::matmul::{matmul, Threads, View};
+use super::matmul::{matmul, transposed, Threads, View};
 use super::scratch::Scratch;
 
 /// `(x [n, ci, h, w], weight [ci, co, k, k], bias [co]) → relu(conv_transpose(x) + bias)`.
@@ -130,13 +130,7 @@ fn backward<T: Float>(op: &ConvTranspose2d, d: &Dims, x: &[T], w: &[T], y: &[T],
     });
     let mut acc = acc.into_iter();
     let (dwt, db) = (acc.next().expect("dW"), acc.next().expect("db"));
-    let mut dw = vec![T::ZERO; d.ci * rows];
-    for (r, row) in dwt.chunks_exact(d.ci).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            dw[c * rows + r] = v;
-        }
-    }
-    (dx, dw, db)
+    (dx, transposed(&dwt, rows, d.ci), db)
 }
 
 impl CustomOp3 for ConvTranspose2d {
