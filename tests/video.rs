@@ -1,6 +1,7 @@
 //! Video prediction end to end at tiny scale: `video-deterministic`, `svg-fp` and `svg-lp` train
 //! on moving-digits (each one's loss falls), `video-prediction` scores them per step, and SVG-LP's
-//! best of N samples is at least as good as the deterministic model at the last predicted frame.
+//! best of N samples is at least as good as the deterministic model at the last predicted frame,
+//! and the deterministic model's first predicted frame beats black frames and the last frame copied.
 
 mod common;
 
@@ -64,14 +65,21 @@ fn three_models_train_and_svg_lp_best_of_n_keeps_up_with_the_deterministic_model
         assert!(psnr.iter().all(|v| v.is_finite() && *v > 0.0), "{stage}: {psnr:?}");
     }
     let (det, lp) = (steps(&metrics, "det-eval", "ssim"), steps(&metrics, "lp-eval", "ssim"));
-    eprintln!("ssim per step: det {det:?}, svg-lp best of 16 {lp:?}");
+    let (black, copy) = (steps(&metrics, "det-eval", "ssim_black"), steps(&metrics, "det-eval", "ssim_copy_last"));
+    eprintln!("ssim per step: det {det:?}, svg-lp best of 16 {lp:?}, black frames {black:?}, last frame copied {copy:?}");
+    // The models must predict the digit, not the empty background the L2 loss used to collapse to.
+    assert_eq!((black.len(), copy.len()), (4, 4), "the baselines are scored at every step");
+    assert!(det[0] > black[0], "deterministic SSIM at t = 1 ({}) does not beat black frames ({})", det[0], black[0]);
+    assert!(det[0] > copy[0], "deterministic SSIM at t = 1 ({}) does not beat copying the last frame ({})", det[0], copy[0]);
     assert!(lp[3] >= det[3], "svg-lp best-of-16 SSIM at t = 4 ({}) below the deterministic model's ({})", lp[3], det[3]);
 
     // The learned prior's variance: a step metric and a column of curves.csv, for svg-lp only.
     assert_eq!(steps(&metrics, "lp-eval", "prior_variance").len(), 4);
     assert!(steps(&metrics, "fp-eval", "prior_variance").is_empty());
     let curves = s.csv("tiny-video", "curves/curves.csv");
-    assert_eq!(curves.len(), 12);
+    // Three models and two baselines, four steps each.
+    assert_eq!(curves.len(), 20);
+    assert_eq!(curves.iter().filter(|r| r["model"] == "baseline: black").count(), 4);
     for r in &curves {
         let filled = !r["prior_variance"].is_empty();
         assert_eq!(filled, r["model"] == "lp-eval", "{r:?}");

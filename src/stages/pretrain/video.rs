@@ -164,16 +164,23 @@ fn train(ctx: &mut StageCtx, method: &str, variant: Variant, p: &VideoParams, la
 }
 
 /// Sets the decoder's output bias to the logit of each channel's mean intensity, so that training
-/// starts from frames of the mean background (nearly black) instead of mid-grey: most of a
-/// moving-digits frame is background, and from a 0.5 start the first steps spend themselves
-/// pushing every pixel down, which left the models stuck on black frames.
+/// starts from frames of the mean (a faint grey on moving digits) rather than the sigmoid's 0.5:
+/// the first steps then go into the digits instead of into darkening the background. (Starting
+/// from the background's intensity instead, black, was tried: the cross-entropy of the missing
+/// digits is then so large that the first epochs undo it.)
 fn start_at_mean(varmap: &VarMap, mean: &[f32]) -> Result<(), StageError> {
     let name = format!("{}.{}.bias", crate::stages::video::model::DECODER, crate::stages::video::net::OUTPUT_LAYER);
     let vars = varmap.data().lock().map_err(|_| StageError::msg("the video model's variables are locked by a failed thread"))?;
     let Some(bias) = vars.get(&name) else {
         crate::bail!("internal error: the video decoder has no `{name}`");
     };
-    let logits: Vec<f32> = mean.iter().map(|&m| { let m = m.clamp(1e-3, 1.0 - 1e-3); (m / (1.0 - m)).ln() }).collect();
+    let logits: Vec<f32> = mean
+        .iter()
+        .map(|&m| {
+            let m = m.clamp(1e-3, 1.0 - 1e-3);
+            (m / (1.0 - m)).ln()
+        })
+        .collect();
     if logits.len() != bias.elem_count() {
         crate::bail!("internal error: {} channel means for a {}-channel decoder", logits.len(), bias.elem_count());
     }

@@ -177,16 +177,16 @@ mod tests {
 
     #[test]
     fn baselines_repeat_the_last_frame_or_black() {
-        // Past: frames 0.2 then 0.4 (4×4); truth: 0.4 then 0.6.
-        let past: Vec<f32> = [vec![0.2f32; 16], vec![0.4; 16]].concat();
-        let truth: Vec<f32> = [vec![0.4f32; 16], vec![0.6; 16]].concat();
-        let copy = Baseline::CopyLast.scores(&past, &truth, 1, 4, 4).unwrap();
+        // Past: frames 0.2 then 0.4 (12×12); truth: 0.4 then 0.6.
+        let f = |v: f32| vec![v; 144];
+        let (past, truth) = ([f(0.2), f(0.4)].concat(), [f(0.4), f(0.6)].concat());
+        let copy = Baseline::CopyLast.scores(&past, &truth, 1, 12, 12).unwrap();
         assert_eq!(copy[0].psnr, PSNR_CAP);
         assert!((copy[1].psnr - 20.0 * (1.0 / 0.2f64).log10()).abs() < 1e-4, "{}", copy[1].psnr);
-        let black = Baseline::Black.scores(&past, &truth, 1, 4, 4).unwrap();
+        let black = Baseline::Black.scores(&past, &truth, 1, 12, 12).unwrap();
         assert!((black[0].psnr - 20.0 * (1.0 / 0.4f64).log10()).abs() < 1e-4);
         assert!((black[1].ssim - C1 / (0.36 + C1)).abs() < 1e-9, "{}", black[1].ssim);
-        assert!(Baseline::CopyLast.scores(&past[..3], &truth, 1, 4, 4).is_err());
+        assert!(Baseline::CopyLast.scores(&past[..3], &truth, 1, 12, 12).is_err());
     }
 
     #[test]
