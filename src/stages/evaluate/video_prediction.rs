@@ -117,8 +117,8 @@ impl Method for VideoPrediction {
         }
         for (b, c) in &baselines {
             for (t, (s, q)) in c.ssim().iter().zip(c.psnr()).enumerate() {
-                metrics.push(MetricValue::at(&format!("ssim_{}", b.name()), t as u64 + 1, *s));
-                metrics.push(MetricValue::at(&format!("psnr_{}", b.name()), t as u64 + 1, q));
+                metrics.push(MetricValue::at(format!("ssim_{}", b.name()), t as u64 + 1, *s));
+                metrics.push(MetricValue::at(format!("psnr_{}", b.name()), t as u64 + 1, q));
             }
         }
         metrics.push(MetricValue::new("ssim_mean", ssim.iter().sum::<f64>() / ssim.len() as f64));
