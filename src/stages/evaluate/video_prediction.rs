@@ -9,7 +9,8 @@
 //! over sequences and samples) when it drew z_t for the generated frame t. It also writes
 //! `prior_variance.csv`: the learned prior's mean variance for each frame of each test sequence
 //! given the true frames before it, beside whether the motion changed at that frame (a bounce,
-//! read from the pixels), and the mean variance at bounces and elsewhere.
+//! read from the pixels), and the mean variance at bounces and elsewhere. With `baselines` the
+//! same steps are scored for the last conditioning frame repeated and for black frames.
 
 use std::io::Write;
 
@@ -22,7 +23,7 @@ use crate::stages::video::bounce::{centroids, motion_changes};
 use crate::stages::video::clips::{check_video, clips};
 use crate::stages::video::model::{Variant, VideoNet};
 use crate::stages::video::rollout::rollouts;
-use crate::stages::video::scores::Curves;
+use crate::stages::video::scores::{Baseline, Curves};
 
 pipeline_params::params! {
     /// How to score a video model.
@@ -35,6 +36,10 @@ pipeline_params::params! {
         n_future: Option<usize> = None, range(1, 1000);
         /// Sequences × samples generated in one pass.
         batch: usize = 200, range(1, 65536);
+        /// Also score two reference predictors on the same sequences and steps: the last
+        /// conditioning frame repeated (`ssim_copy_last`, `psnr_copy_last`) and black frames
+        /// (`ssim_black`, `psnr_black`).
+        baselines: bool = true;
     }
 }
 
@@ -46,7 +51,7 @@ impl Method for VideoPrediction {
         kind: Kind::Evaluate,
         name: "video-prediction",
         doc: "per predicted frame t: SSIM and PSNR of a video model's continuations of the test sequences (best of N samples when stochastic)",
-        version: 1,
+        version: 2,
         inputs: &[Slot::one("model", &[ArtifactType::Model]), Slot::one("data", &[ArtifactType::Dataset])],
         output: ArtifactType::Metrics,
         seeded: true,
@@ -79,6 +84,10 @@ impl Method for VideoPrediction {
         let k = if cfg.variant.stochastic() { p.samples } else { 1 };
         let mut rng = stream(ctx.seed, "z samples");
         let mut curves = Curves::default();
+        let mut baselines: Vec<(Baseline, Curves)> = match p.baselines {
+            true => Baseline::ALL.iter().map(|&b| (b, Curves::default())).collect(),
+            false => Vec::new(),
+        };
         // The learned prior's variance at each generated step, summed over sequences and samples.
         let mut prior_var = vec![0f64; n_future];
         let mut prior_draws = 0usize;
@@ -88,6 +97,9 @@ impl Method for VideoPrediction {
             ctx.progress().update((c * per_pass) as u64, n as u64, "predicting");
             for r in rollouts(&net, &data.test, l, chunk, k, n_future, p.batch, &mut rng, &ctx.device)? {
                 curves.add(&r.scores[r.best()])?;
+                for (b, c) in &mut baselines {
+                    c.add(&b.scores(&r.past, &r.truth, l.channels, l.height, l.width)?)?;
+                }
                 for sample in r.prior_variance.iter().flatten() {
                     prior_var.iter_mut().zip(sample).for_each(|(acc, &v)| *acc += v as f64);
                     prior_draws += 1;
@@ -101,6 +113,12 @@ impl Method for VideoPrediction {
             metrics.push(MetricValue::at("psnr", t as u64 + 1, *q));
             if prior_draws > 0 {
                 metrics.push(MetricValue::at("prior_variance", t as u64 + 1, prior_var[t] / prior_draws as f64));
+            }
+        }
+        for (b, c) in &baselines {
+            for (t, (s, q)) in c.ssim().iter().zip(c.psnr()).enumerate() {
+                metrics.push(MetricValue::at(format!("ssim_{}", b.name()), t as u64 + 1, *s));
+                metrics.push(MetricValue::at(format!("psnr_{}", b.name()), t as u64 + 1, q));
             }
         }
         metrics.push(MetricValue::new("ssim_mean", ssim.iter().sum::<f64>() / ssim.len() as f64));

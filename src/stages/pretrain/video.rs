@@ -69,7 +69,7 @@ impl Method for VideoDeterministic {
         kind: Kind::Pretrain,
         name: "video-deterministic",
         doc: "deterministic video prediction: frame encoder, LSTM, decoder with skips; L2 loss on the next frame (SVG's baseline)",
-        version: 1,
+        version: 2,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -85,7 +85,7 @@ impl Method for SvgFp {
         kind: Kind::Pretrain,
         name: "svg-fp",
         doc: "SVG with a fixed prior: z_t from an inference LSTM in training, N(0, I) at test time; L2 + β·KL",
-        version: 1,
+        version: 2,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -101,7 +101,7 @@ impl Method for SvgLp {
         kind: Kind::Pretrain,
         name: "svg-lp",
         doc: "SVG with a learned prior: a prior LSTM p(z_t | x_1:t−1) fitted to the inference LSTM by β·KL(q ‖ p)",
-        version: 1,
+        version: 2,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -137,6 +137,7 @@ fn train(ctx: &mut StageCtx, method: &str, variant: Variant, p: &VideoParams, la
     let varmap = VarMap::new();
     let net = VideoNet::new(cfg.clone(), VarBuilder::from_varmap(&varmap, DType::F32, &ctx.device))?;
     reinit(&varmap, ctx.seed)?;
+    start_at_mean(&varmap, &data.mean)?;
 
     let n = data.train.len;
     let free = data.layout.frames - clip_len;
@@ -148,7 +149,8 @@ fn train(ctx: &mut StageCtx, method: &str, variant: Variant, p: &VideoParams, la
             let starts: Vec<usize> = idx.iter().map(|_| offsets.random_range(0..=free)).collect();
             let x = clips(&data.train, &data.layout, idx, &starts, clip_len, &ctx.device)?;
             let f = net.forward(&x, &mut noise)?;
-            let loss = (&f.mse + (&f.kl * beta)?)?;
+            let loss = (&f.recon + (&f.kl * beta)?)?;
+            trainer.log("bce", f.recon.to_scalar::<f32>()? as f64);
             trainer.log("mse", f.mse.to_scalar::<f32>()? as f64);
             if variant.stochastic() {
                 trainer.log("kl", f.kl.to_scalar::<f32>()? as f64);
@@ -159,6 +161,31 @@ fn train(ctx: &mut StageCtx, method: &str, variant: Variant, p: &VideoParams, la
     }
     publish_curve(ctx, &trainer, "loss.csv")?;
     Ok(Artifact::Model(Arc::new(pack(method, &varmap, &data, cfg)?)))
+}
+
+/// Sets the decoder's output bias to the logit of each channel's mean intensity, so that training
+/// starts from frames of the mean (a faint grey on moving digits) rather than the sigmoid's 0.5:
+/// the first steps then go into the digits instead of into darkening the background. (Starting
+/// from the background's intensity instead, black, was tried: the cross-entropy of the missing
+/// digits is then so large that the first epochs undo it.)
+fn start_at_mean(varmap: &VarMap, mean: &[f32]) -> Result<(), StageError> {
+    let name = format!("{}.{}.bias", crate::stages::video::model::DECODER, crate::stages::video::net::OUTPUT_LAYER);
+    let vars = varmap.data().lock().map_err(|_| StageError::msg("the video model's variables are locked by a failed thread"))?;
+    let Some(bias) = vars.get(&name) else {
+        crate::bail!("internal error: the video decoder has no `{name}`");
+    };
+    let logits: Vec<f32> = mean
+        .iter()
+        .map(|&m| {
+            let m = m.clamp(1e-3, 1.0 - 1e-3);
+            (m / (1.0 - m)).ln()
+        })
+        .collect();
+    if logits.len() != bias.elem_count() {
+        crate::bail!("internal error: {} channel means for a {}-channel decoder", logits.len(), bias.elem_count());
+    }
+    bias.set(&candle_core::Tensor::from_vec(logits, bias.shape(), bias.device())?)?;
+    Ok(())
 }
 
 /// The trained variables and the config that rebuilds them.

@@ -81,7 +81,11 @@ pub struct Generated {
 
 /// What a teacher-forced pass over sequences gives.
 pub struct Forward {
-    /// Mean squared error per pixel over every predicted frame (frames 1..T).
+    /// The reconstruction loss: Bernoulli cross-entropy per pixel (nats, mean over every pixel of
+    /// the predicted frames 1..T). With an L2 loss on a sigmoid the sparse frames pulled the
+    /// output to black, where the sigmoid saturates and the digits' error no longer moves it.
+    pub recon: Tensor,
+    /// Mean squared error per pixel of the predicted frames (reported, not trained; no gradient).
     pub mse: Tensor,
     /// KL(q ‖ prior) summed over z, averaged over sequences and over steps (0 when deterministic).
     pub kl: Tensor,
@@ -156,9 +160,10 @@ impl VideoNet {
         let rows: Vec<u32> = (0..n).flat_map(|b| (1..t).map(move |i| (b * t + (i - 1).min(n_past - 1)) as u32)).collect();
         let rows = Tensor::from_vec(rows, n * (t - 1), x.device())?;
         let skips = skips.iter().map(|s| s.index_select(&rows, 0)).collect::<candle_core::Result<Vec<_>>>()?;
-        let decoded = self.decoder.forward(&preds, &skips)?;
+        let logits = self.decoder.logits(&preds, &skips)?;
         let target = x.narrow(1, 1, t - 1)?.reshape((n * (t - 1), c, h, w))?;
-        let mse = pipeline_nn::loss::mse(&decoded, &target)?;
+        let recon = pipeline_nn::loss::bce_with_logits(&logits, &target)?;
+        let mse = pipeline_nn::loss::mse(&candle_nn::ops::sigmoid(&logits.detach())?, &target)?;
         let kl = match kls.is_empty() {
             true => Tensor::zeros((), DType::F32, x.device())?,
             false => (Tensor::stack(&kls, 0)?.mean_all())?,
@@ -167,7 +172,7 @@ impl VideoNet {
             true => None,
             false => Some(Tensor::cat(&prior_vars, 1)?),
         };
-        Ok(Forward { mse, kl, prior_variance })
+        Ok(Forward { recon, mse, kl, prior_variance })
     }
 
     /// Conditions on the first `n_past` frames of `x` (N×T₀×C×S×S, T₀ ≥ n_past) and generates
@@ -303,7 +308,7 @@ mod tests {
                 _ => assert!(f.prior_variance.is_none()),
             }
             // Every variable of the model gets a gradient from the loss.
-            let grads = (f.mse + f.kl).unwrap().backward().unwrap();
+            let grads = (f.recon + f.kl).unwrap().backward().unwrap();
             for (name, var) in vm.data().lock().unwrap().iter() {
                 assert!(grads.get(var.as_tensor()).is_some(), "{variant:?}: {name} has no gradient");
             }

@@ -17,6 +17,9 @@ use super::conv::{conv_down, conv_to_vector, conv_up, vector_to_map};
 
 const SLOPE: f64 = 0.2;
 
+/// The name of the decoder's last layer, whose bias sets the output's starting intensity.
+pub const OUTPUT_LAYER: &str = "up0";
+
 /// LeakyReLU: one op on the CPU, `(1 − a)·relu(x) + a·x` elsewhere.
 pub fn leaky_relu(x: &Tensor) -> Result<Tensor> {
     if x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) {
@@ -81,7 +84,8 @@ impl FrameDecoder {
         for l in (0..n).rev() {
             let c_in = 2 * (nf << l);
             let c_out = if l == 0 { channels } else { nf << (l - 1) };
-            ups.push(ConvTranspose2d::new(c_in, c_out, 4, 1, 0, 2, vb.pp(format!("up{l}")))?);
+            let name = if l == 0 { OUTPUT_LAYER.to_string() } else { format!("up{l}") };
+            ups.push(ConvTranspose2d::new(c_in, c_out, 4, 1, 0, 2, vb.pp(name))?);
         }
         Ok(Self { first, ups })
     }
@@ -89,6 +93,12 @@ impl FrameDecoder {
     /// Decodes `code` (N×g_dim) with `skips` (as [`FrameEncoder::forward`] returns them, N rows
     /// each) into N×C×S×S frames.
     pub fn forward(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
+        candle_nn::ops::sigmoid(&self.logits(code, skips)?)
+    }
+
+    /// The pixels' logits before the sigmoid, N×C×S×S: training takes its Bernoulli
+    /// cross-entropy on these, whose gradient does not vanish where the sigmoid saturates.
+    pub fn logits(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
         let mut h = leaky_relu(&vector_to_map(code, &self.first.weight, &self.first.bias)?)?;
         for (i, (up, skip)) in self.ups.iter().zip(skips.iter().rev()).enumerate() {
             h = conv_up(&Tensor::cat(&[&h, skip], 3)?, &up.weight, &up.bias)?;
@@ -96,7 +106,7 @@ impl FrameDecoder {
                 h = leaky_relu(&h)?;
             }
         }
-        candle_nn::ops::sigmoid(&h.permute((0, 3, 1, 2))?.contiguous()?)
+        h.permute((0, 3, 1, 2))?.contiguous()
     }
 }
 

@@ -47,6 +47,42 @@ pub fn best_sample(samples: &[Vec<FrameScore>]) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
+/// The reference predictors every model should beat, scored like a model's continuation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Baseline {
+    /// Every future frame is the last conditioning frame (no motion).
+    CopyLast,
+    /// Every future frame is black (no digit): what a model collapsed onto the mean background scores.
+    Black,
+}
+
+impl Baseline {
+    pub const ALL: [Baseline; 2] = [Baseline::CopyLast, Baseline::Black];
+
+    /// The name of its curve (`ssim_<name>` and `psnr_<name>` in the metrics).
+    pub fn name(self) -> &'static str {
+        match self {
+            Baseline::CopyLast => "copy_last",
+            Baseline::Black => "black",
+        }
+    }
+
+    /// Its per-step scores against `truth` (future frames of `frame` values each) given `past`
+    /// (the conditioning frames, at least one).
+    pub fn scores(self, past: &[f32], truth: &[f32], channels: usize, height: usize, width: usize) -> Result<Vec<FrameScore>, StageError> {
+        let frame = channels * height * width;
+        if past.len() < frame {
+            crate::bail!("a baseline needs a conditioning frame of {frame} values, got {}", past.len());
+        }
+        let one = match self {
+            Baseline::CopyLast => past[past.len() - frame..].to_vec(),
+            Baseline::Black => vec![0.0; frame],
+        };
+        let pred: Vec<f32> = one.iter().copied().cycle().take(truth.len()).collect();
+        sequence_scores(&pred, truth, channels, height, width)
+    }
+}
+
 /// Per-step means over sequences.
 #[derive(Debug, Clone, Default)]
 pub struct Curves {
@@ -137,6 +173,20 @@ mod tests {
         let zeros = frame_score(&[0.0; 144], &[0.5; 144], 1, 12, 12).unwrap();
         assert!((zeros.ssim - C1 / (0.25 + C1)).abs() < 1e-12);
         assert!(sequence_scores(&pred[1..], &truth[1..], 1, 12, 12).is_err());
+    }
+
+    #[test]
+    fn baselines_repeat_the_last_frame_or_black() {
+        // Past: frames 0.2 then 0.4 (12×12); truth: 0.4 then 0.6.
+        let f = |v: f32| vec![v; 144];
+        let (past, truth) = ([f(0.2), f(0.4)].concat(), [f(0.4), f(0.6)].concat());
+        let copy = Baseline::CopyLast.scores(&past, &truth, 1, 12, 12).unwrap();
+        assert_eq!(copy[0].psnr, PSNR_CAP);
+        assert!((copy[1].psnr - 20.0 * (1.0 / 0.2f64).log10()).abs() < 1e-4, "{}", copy[1].psnr);
+        let black = Baseline::Black.scores(&past, &truth, 1, 12, 12).unwrap();
+        assert!((black[0].psnr - 20.0 * (1.0 / 0.4f64).log10()).abs() < 1e-4);
+        assert!((black[1].ssim - C1 / (0.36 + C1)).abs() < 1e-9, "{}", black[1].ssim);
+        assert!(Baseline::CopyLast.scores(&past[..3], &truth, 1, 12, 12).is_err());
     }
 
     #[test]
