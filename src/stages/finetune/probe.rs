@@ -54,6 +54,8 @@ impl ProbeSetup {
     }
 
     /// Trains head `name` on the items `rows` of the features (all when `None`).
+    // Each argument is an independent input of one probe fit (low-shot calls it per repeat).
+    #[allow(clippy::too_many_arguments)]
     pub fn train_head(
         &self,
         ctx: &StageCtx,

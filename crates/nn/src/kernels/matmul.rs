@@ -88,6 +88,18 @@ pub(crate) fn matmul<T: Float>(m: usize, n: usize, k: usize, dst: &mut [T], accu
     }
 }
 
+/// The transpose of a row-major `rows × cols` matrix. The convolutions accumulate their weight
+/// gradient transposed (the faster `gemm` orientation) and hand it back in the weight's layout.
+pub(crate) fn transposed<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
+    let mut t = vec![T::ZERO; rows * cols];
+    for (r, row) in m.chunks_exact(cols).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            t[c * rows + r] = v;
+        }
+    }
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,14 +120,3 @@ mod tests {
     }
 }
 
-/// The transpose of a row-major `rows × cols` matrix. The convolutions accumulate their weight
-/// gradient transposed (the faster `gemm` orientation) and hand it back in the weight's layout.
-pub(crate) fn transposed<T: Float>(m: &[T], rows: usize, cols: usize) -> Vec<T> {
-    let mut t = vec![T::ZERO; rows * cols];
-    for (r, row) in m.chunks_exact(cols).enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            t[c * rows + r] = v;
-        }
-    }
-    t
-}
