@@ -148,12 +148,7 @@ fn stage_key(
 /// Kahn's order (stable: ties in declaration order). The graph is known to be acyclic.
 fn topo_order(deps: &[Vec<usize>]) -> Vec<usize> {
     let mut remaining: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut dependents = vec![Vec::new(); deps.len()];
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            dependents[d].push(i);
-        }
-    }
+    let dependents = super::schedule::dependents(deps);
     let mut ready: std::collections::VecDeque<usize> = (0..deps.len()).filter(|&i| remaining[i] == 0).collect();
     let mut order = Vec::with_capacity(deps.len());
     while let Some(i) = ready.pop_front() {

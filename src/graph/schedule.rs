@@ -19,12 +19,7 @@ where
 {
     let n = deps.len();
     let mut remaining: Vec<usize> = deps.iter().map(Vec::len).collect();
-    let mut dependents = vec![Vec::new(); n];
-    for (i, ds) in deps.iter().enumerate() {
-        for &d in ds {
-            dependents[d].push(i);
-        }
-    }
+    let dependents = dependents(deps);
     let mut outcome: Vec<Option<Outcome>> = vec![None; n];
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
     let (tx, rx) = mpsc::channel::<(usize, Result<(), String>)>();
@@ -66,6 +61,17 @@ where
         }
     });
     outcome.into_iter().map(|o| o.expect("every job is done, failed or skipped")).collect()
+}
+
+/// The reverse edges of `deps`: for each node, the nodes that wait for it.
+pub fn dependents(deps: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new(); deps.len()];
+    for (i, ds) in deps.iter().enumerate() {
+        for &d in ds {
+            out[d].push(i);
+        }
+    }
+    out
 }
 
 fn skip_descendants(failed: usize, dependents: &[Vec<usize>], outcome: &mut [Option<Outcome>]) {
