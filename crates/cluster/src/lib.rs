@@ -18,4 +18,4 @@ pub use assign::predict;
 pub use error::ClusterError;
 pub use kmeans::{kmeans, kmeans_from, KMeans, KMeansConfig, KMeansInit};
 pub use kmeans_pp::kmeans_plus_plus;
-pub use pca::{pca_whiten, PcaWhitening};
+pub use pca::{l2_normalise_rows, pca_whiten, PcaWhitening};

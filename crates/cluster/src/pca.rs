@@ -106,7 +106,8 @@ pub fn pca_whiten(x: &Tensor, dim: usize) -> Result<Tensor, ClusterError> {
 }
 
 /// Rows scaled to unit length; an all-zero row stays zero rather than becoming NaN.
-fn l2_normalise_rows(x: &Tensor) -> Result<Tensor, ClusterError> {
+/// Differentiable, so training losses on the sphere (NAT) use it too.
+pub fn l2_normalise_rows(x: &Tensor) -> Result<Tensor, ClusterError> {
     let norms = x.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?;
     let safe = norms
         .maximum(f32::MIN_POSITIVE as f64)?

@@ -2,7 +2,7 @@
 //! cosine similarity and similarity-weighted votes (exp(sim/τ), as in Wu et al. 2018's
 //! instance-discrimination evaluation). Needs no training, so it judges features directly.
 
-use candle_core::Tensor;
+use pipeline_cluster::l2_normalise_rows;
 use pipeline_metrics::accuracy;
 
 use crate::artifact::{Artifact, MetricValue};
@@ -45,8 +45,8 @@ impl Method for Knn {
         let test_y = labels(&data.test, &data, "kNN")?;
         let enc = LoadedEncoder::load(&model, &ctx.device)?;
         let layer = p.layer.clone().unwrap_or_else(|| enc.last_layer());
-        let bank = l2_normalise(&enc.features(&data.train, &data.layout, &layer)?)?;
-        let queries = l2_normalise(&enc.features(&data.test, &data.layout, &layer)?)?;
+        let bank = l2_normalise_rows(&enc.features(&data.train, &data.layout, &layer)?)?;
+        let queries = l2_normalise_rows(&enc.features(&data.test, &data.layout, &layer)?)?;
         let k = p.k.min(data.train.len);
         let classes = data.classes.len().max(1 + *train_y.iter().max().unwrap_or(&0) as usize);
         let mut pred = Vec::with_capacity(data.test.len);
@@ -61,12 +61,6 @@ impl Method for Knn {
         }
         Ok(Artifact::Metrics(vec![MetricValue::new("knn", accuracy(&pred, test_y)?)]))
     }
-}
-
-/// Rows of an N×D matrix scaled to unit length (the zero row stays zero); differentiable.
-pub(crate) fn l2_normalise(x: &Tensor) -> Result<Tensor, StageError> {
-    let norm = x.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12f32, f32::MAX)?;
-    Ok(x.broadcast_div(&norm)?)
 }
 
 /// The class with the largest summed weight among the `k` most similar items.

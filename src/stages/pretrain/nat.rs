@@ -21,7 +21,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::artifact::Artifact;
 use crate::registry::{ArtifactType, Info, Kind, Method, Slot};
 use crate::stage_ctx::{StageCtx, StageError};
-use crate::stages::evaluate::knn::l2_normalise;
+use pipeline_cluster::l2_normalise_rows;
 use crate::stages::fit::{publish_curve, trainer};
 use crate::stages::net::{ArchParams, Net};
 
@@ -76,7 +76,7 @@ impl Method for Nat {
             let mut changed = 0;
             for idx in EpochBatches::new(n, p.batch, ctx.seed, epoch, false)?.iter() {
                 let x = net.batch(&data.train, &data.layout, idx)?;
-                let f = l2_normalise(&proj.forward(&encoder.forward(&x)?)?)?;
+                let f = l2_normalise_rows(&proj.forward(&encoder.forward(&x)?)?)?;
                 if reassign {
                     let mine: Vec<u32> = idx.iter().map(|&i| assigned[i]).collect();
                     let batch_targets = targets.index_select(&Tensor::new(mine.as_slice(), &net.device)?, 0)?;
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn the_assignment_step_is_the_best_permutation() {
-        let f = l2_normalise(&sphere_targets(6, 4, 7, &Device::Cpu).unwrap()).unwrap();
+        let f = l2_normalise_rows(&sphere_targets(6, 4, 7, &Device::Cpu).unwrap()).unwrap();
         let t = sphere_targets(6, 4, 8, &Device::Cpu).unwrap();
         let perm = best_assignment(&f, &t).unwrap();
         let mut sorted = perm.clone();
