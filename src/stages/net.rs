@@ -123,6 +123,15 @@ impl Net {
         Normalize { mean: &self.mean, std: &self.std }
     }
 
+    /// `(x − mean[c]) / std[c]` for an N×C×H×W batch already on the device, on the [0, 1] scale
+    /// (for inputs a method builds itself: corrupted, binarised or generated images).
+    pub fn standardise(&self, x: &Tensor) -> Result<Tensor, StageError> {
+        let c = self.mean.len();
+        let mean = Tensor::from_slice(&self.mean, (1, c, 1, 1), &self.device)?;
+        let std = Tensor::from_slice(&self.std, (1, c, 1, 1), &self.device)?;
+        Ok(x.broadcast_sub(&mean)?.broadcast_div(&std)?)
+    }
+
     /// Items `indices` of `split` as a standardised N×C×H×W batch on this network's device, with
     /// the network's input transform applied: what the encoder reads.
     pub fn batch(&self, split: &Split, layout: &Layout, indices: &[usize]) -> Result<Tensor, StageError> {

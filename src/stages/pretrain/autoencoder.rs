@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use candle_core::Tensor;
 use pipeline_nn::batch::{images_to_tensor, EpochBatches};
 use pipeline_nn::init::{rand, randn, reinit, stream};
 use pipeline_nn::loss::bce_with_logits;
@@ -98,7 +97,7 @@ fn train(ctx: &mut StageCtx, method: &str, a: &ArchParams, p: &AeParams, optim: 
                 }
                 Some(c) => (&clean + (randn(clean.shape(), &mut noise, &net.device)? * c.level)?)?,
             };
-            let x = standardise(&input, &net)?;
+            let x = net.standardise(&input)?;
             let logits = decoder.forward(&encoder.forward(&x)?)?;
             let loss = bce_with_logits(&logits, &clean)?;
             trainer.step(&loss, idx.len())?;
@@ -107,12 +106,4 @@ fn train(ctx: &mut StageCtx, method: &str, a: &ArchParams, p: &AeParams, optim: 
     }
     publish_curve(ctx, &trainer, "loss.csv")?;
     Ok(Artifact::Model(Arc::new(net.into_artifact(method, None, Some(latent), Default::default())?)))
-}
-
-/// `(x − mean[c]) / std[c]` for a batch on the [0, 1] scale.
-pub fn standardise(x: &Tensor, net: &Net) -> Result<Tensor, StageError> {
-    let c = net.mean.len();
-    let mean = Tensor::from_slice(&net.mean, (1, c, 1, 1), &net.device)?;
-    let std = Tensor::from_slice(&net.std, (1, c, 1, 1), &net.device)?;
-    Ok(x.broadcast_sub(&mean)?.broadcast_div(&std)?)
 }

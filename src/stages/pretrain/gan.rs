@@ -23,7 +23,6 @@ use pipeline_nn::train::Trainer;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::autoencoder::standardise;
 use super::stored::{config_of, with_config};
 use crate::artifact::{Artifact, ModelArtifact};
 use crate::registry::{ArtifactType, Info, Kind, Method, Slot};
@@ -98,7 +97,7 @@ impl GanNet {
 
     /// The discriminator's logit (real vs generated) for images on [0, 1].
     pub fn discriminate(&self, x: &Tensor, net: &Net, onehot: Option<&Tensor>) -> Result<Tensor, StageError> {
-        let phi = self.encoder.forward(&standardise(x, net)?)?;
+        let phi = self.encoder.forward(&net.standardise(x)?)?;
         let mut logit = self.critic.forward(&phi)?.squeeze(1)?;
         if let (Some(e), Some(y)) = (&self.embed, onehot) {
             logit = (logit + (y.matmul(e)? * &phi)?.sum(1)?)?;

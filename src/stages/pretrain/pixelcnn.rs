@@ -18,7 +18,6 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::autoencoder::standardise;
 use super::masked_conv::{MaskKind, MaskedConv};
 use super::pixels::{BinarizeParams, Pixels};
 use super::stored::{config_of, with_config};
@@ -153,7 +152,7 @@ impl LoadedPixelCnn {
                             window.extend_from_slice(&canvas[plane + top * w..plane + (y + 1) * w]);
                         }
                     }
-                    let input = standardise(&Tensor::from_vec(window, (n, c, rows, w), &self.net.device)?, &self.net)?;
+                    let input = self.net.standardise(&Tensor::from_vec(window, (n, c, rows, w), &self.net.device)?)?;
                     let logits = self.model.forward(&input)?.i((.., ch * k..(ch + 1) * k, rows - 1, x))?.to_vec2::<f32>()?;
                     for (i, l) in logits.iter().enumerate() {
                         let v = if k == 1 {
@@ -195,12 +194,12 @@ fn batch(config: &PixelCnnConfig, net: &Net, split: &Split, layout: &Layout, idx
                 Some(rng) => pixels.train_batch(split, layout, idx, rng, &net.device)?,
                 None => pixels.test_batch(split, layout, idx, &net.device)?,
             };
-            Ok((standardise(&x, net)?, x))
+            Ok((net.standardise(&x)?, x))
         }
         None => {
             let x = images_to_tensor(&split.images, idx, &layout.item_dims(), None, &net.device)?;
             let target = (&x * 255.0)?.round()?.to_dtype(DType::U32)?;
-            Ok((standardise(&x, net)?, target))
+            Ok((net.standardise(&x)?, target))
         }
     }
 }

@@ -21,7 +21,6 @@ use pipeline_nn::optim::OptimParams;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::autoencoder::standardise;
 use super::pixels::{BinarizeParams, Pixels};
 use super::stored::{config_of, with_config};
 use crate::artifact::{Artifact, ModelArtifact};
@@ -249,7 +248,7 @@ impl LoadedVae {
 
     /// Standardised model input for prepared pixels.
     pub fn input(&self, x: &Tensor) -> Result<Tensor, StageError> {
-        standardise(x, &self.net)
+        self.net.standardise(x)
     }
 }
 
@@ -289,7 +288,7 @@ impl Method for Vae {
             last_epoch_sq = 0.0;
             for idx in EpochBatches::new(n, p.batch, ctx.seed, epoch, false)?.iter() {
                 let x = pixels.train_batch(&data.train, &data.layout, idx, &mut pixel_noise, &net.device)?;
-                let (out, kl) = vae.decode_sample(&standardise(&x, &net)?, &mut noise)?;
+                let (out, kl) = vae.decode_sample(&net.standardise(&x)?, &mut noise)?;
                 let log_px = if gaussian {
                     let mse = mse_per_pixel(&out, &x)?;
                     last_epoch_sq += mse.to_vec1::<f32>()?[0] as f64 * idx.len() as f64;
