@@ -80,6 +80,7 @@ struct Args {
 }
 
 fn main() {
+    pipeline_nn::heap::keep_freed_memory();
     let args = Args::parse();
     if let Some(t) = args.threads {
         if t == 0 {

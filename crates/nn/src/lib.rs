@@ -11,6 +11,7 @@
 //! - [`loss`]: numerically stable BCE on logits, cross-entropy, MSE.
 //! - [`checkpoint`]: variables to and from safetensors.
 //! - [`params`]: reading an embedded option struct out of a method's `with:` map.
+//! - [`heap`]: allocator settings for the process (call first thing in `main`).
 
 pub mod arch;
 pub mod batch;
@@ -19,6 +20,7 @@ pub mod curve;
 pub mod device;
 mod error;
 pub mod extract;
+pub mod heap;
 pub mod init;
 mod kernels;
 pub mod layers;
