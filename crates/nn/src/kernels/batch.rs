@@ -7,11 +7,13 @@ use rayon::prelude::*;
 
 use super::float::Float;
 
-/// Elements of the column buffer a group of images shares (1 MiB of f32): several images per
-/// product keep the matrices wide enough for gemm's kernels (a 14×14 map is 196 columns, which
-/// leaves a mostly idle edge block; a 7×7 one 49) while the buffer stays in the core's L2 cache.
+/// Elements of the column buffer a group of images shares (512 KiB of f32): several images per
+/// product keep the matrices wide enough for gemm's kernels (a 7×7 map is 49 columns, which
+/// leaves a mostly idle edge block) while the buffer, the product and gemm's packed copy of it
+/// stay in the core's 2 MiB L2 cache. 1 MiB groups cost `convnet-rgb` about 4% more CPU per
+/// step and 2 MiB ones 9% (`pipeline-bench`, `cpu ms`), for no gain on the other networks.
 #[cfg(not(test))]
-const GROUP_ELEMS: usize = 1 << 18;
+const GROUP_ELEMS: usize = 1 << 17;
 /// Small in tests, so their small shapes exercise both several images per group and several
 /// groups per run.
 #[cfg(test)]
