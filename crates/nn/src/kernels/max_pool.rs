@@ -90,33 +90,7 @@ multiversion! {
             for (oy, (grow, arow)) in grad.chunks_exact(wo).zip(arg.chunks_exact(wo)).enumerate().take(ho) {
                 let (top, bottom) = grad_in[2 * oy * w..(2 * oy + 2) * w].split_at_mut(w);
                 let mrow = mask.map(|m| &m[oy * wo..(oy + 1) * wo]);
-                {
-                    // Indexed stores into exact-length slices: the form the vectoriser turns
-                    // into interleaved vector stores.
-                    let (t, b, gr, ar) = (&mut top[..2 * wo], &mut bottom[..2 * wo], &grow[..wo], &arow[..wo]);
-                    // Two loops rather than a test of `mask` per element.
-                    match mrow {
-                        Some(mr) => {
-                            let mr = &mr[..wo];
-                            for ox in 0..wo {
-                                let (g, a) = (if mr[ox] > zero { gr[ox] } else { zero }, ar[ox]);
-                                t[2 * ox] = if a == 0 { g } else { zero };
-                                t[2 * ox + 1] = if a == 1 { g } else { zero };
-                                b[2 * ox] = if a == 2 { g } else { zero };
-                                b[2 * ox + 1] = if a == 3 { g } else { zero };
-                            }
-                        }
-                        None => {
-                            for ox in 0..wo {
-                                let (g, a) = (gr[ox], ar[ox]);
-                                t[2 * ox] = if a == 0 { g } else { zero };
-                                t[2 * ox + 1] = if a == 1 { g } else { zero };
-                                b[2 * ox] = if a == 2 { g } else { zero };
-                                b[2 * ox + 1] = if a == 3 { g } else { zero };
-                            }
-                        }
-                    }
-                }
+                unpool2_row(&grow[..wo], &arow[..wo], mrow, &mut top[..2 * wo], &mut bottom[..2 * wo]);
                 sum += masked_sum(grow, mrow);
                 if w > 2 * wo {
                     top[2 * wo..].fill(zero);
@@ -146,6 +120,46 @@ multiversion! {
             }
         }
         sum
+    }
+}
+
+/// One row of 2×2 windows: cell `ox`'s gradient (0 where `mask` ≤ 0) goes to `top[2·ox + a]` for
+/// argmax `a` = 0, 1 or `bottom[2·ox + a − 2]` for 2, 3; every other element gets 0. Eight cells
+/// at a time through fixed-size arrays, which the compiler turns into vector selects and
+/// shuffles; indexing the rows directly left a scalar loop that cost as much as the products
+/// around it on a first layer's 32×32 maps.
+#[inline(always)]
+fn unpool2_row<T: Float>(g: &[T], a: &[u8], mask: Option<&[T]>, top: &mut [T], bottom: &mut [T]) {
+    const L: usize = 8;
+    let masked = |i: usize| match mask {
+        Some(m) if m[i] <= T::ZERO => T::ZERO,
+        _ => g[i],
+    };
+    let full = g.len() / L * L;
+    for c in (0..full).step_by(L) {
+        let mut gv = [T::ZERO; L];
+        gv.copy_from_slice(&g[c..c + L]);
+        if let Some(m) = mask {
+            let m = &m[c..c + L];
+            for i in 0..L {
+                gv[i] = if m[i] > T::ZERO { gv[i] } else { T::ZERO };
+            }
+        }
+        let mut av = [0u8; L];
+        av.copy_from_slice(&a[c..c + L]);
+        let (t, b) = (&mut top[2 * c..2 * c + 2 * L], &mut bottom[2 * c..2 * c + 2 * L]);
+        for i in 0..2 * L {
+            let (v, at) = (gv[i / 2], av[i / 2] as usize);
+            t[i] = if at == (i & 1) { v } else { T::ZERO };
+            b[i] = if at == (i & 1) + 2 { v } else { T::ZERO };
+        }
+    }
+    for ox in full..g.len() {
+        let (v, at) = (masked(ox), a[ox] as usize);
+        for dx in 0..2 {
+            top[2 * ox + dx] = if at == dx { v } else { T::ZERO };
+            bottom[2 * ox + dx] = if at == dx + 2 { v } else { T::ZERO };
+        }
     }
 }
 
