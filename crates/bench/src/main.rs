@@ -80,7 +80,6 @@ struct Args {
 }
 
 fn main() {
-    pipeline_nn::heap::keep_freed_memory();
     let args = Args::parse();
     if let Some(t) = args.threads {
         if t == 0 {
@@ -93,6 +92,8 @@ fn main() {
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         std::env::set_var("CANDLE_NUM_THREADS", args.candle_threads.max(1).to_string());
     }
+    // As the pipeline binary does (the candle thread count set above is kept).
+    pipeline_nn::process::configure();
     let result = match &args.child {
         Some(spec) => child(&args, spec),
         None => parent(&args),

@@ -39,7 +39,7 @@ fn time(runs: usize, x: &Tensor, params: &[Var], f: &dyn Fn(&Tensor) -> Result<T
 }
 
 fn main() {
-    pipeline_nn::heap::keep_freed_memory();
+    pipeline_nn::process::configure();
     let args: Vec<String> = std::env::args().collect();
     let opt = |name: &str, d: usize| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(d);
     let (n, runs) = (opt("--batch", 64), opt("--runs", 20));

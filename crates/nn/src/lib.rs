@@ -11,7 +11,7 @@
 //! - [`loss`]: numerically stable BCE on logits, cross-entropy, MSE.
 //! - [`checkpoint`]: variables to and from safetensors.
 //! - [`params`]: reading an embedded option struct out of a method's `with:` map.
-//! - [`heap`]: allocator settings for the process (call first thing in `main`).
+//! - [`process`]: allocator and thread-pool settings for a training binary (call first in `main`).
 
 pub mod arch;
 pub mod batch;
@@ -20,7 +20,6 @@ pub mod curve;
 pub mod device;
 mod error;
 pub mod extract;
-pub mod heap;
 pub mod init;
 mod kernels;
 pub mod layers;
@@ -28,6 +27,7 @@ pub mod loss;
 pub mod ops;
 pub mod optim;
 pub mod params;
+pub mod process;
 pub mod train;
 
 pub use error::{Context, NnError};
