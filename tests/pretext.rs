@@ -152,9 +152,9 @@ fn exemplar_features_beat_random_ones() {
 }
 
 // The tasks below learn what they are asked (checked against chance or a trivial predictor on
-// the held-out pretext split), and their encoders serve probes on whole images; at this tiny
-// scale their probes do not beat a random-init encoder's (see the recipes' results), so these
-// tests do not claim it.
+// the held-out pretext split), and their encoders serve probes on whole images. On the clean
+// digits their probes do not beat a random-init encoder's; the `*_on_noisy_digits` tests
+// further down make that comparison where it holds.
 
 /// Trains on `targets`; returns the model and its held-out pretext metric.
 fn learn(targets: &Artifact, epochs: usize) -> (Artifact, f64) {
@@ -220,6 +220,23 @@ fn inpainting_features_beat_random_ones_on_noisy_digits() {
 }
 
 #[test]
+fn jigsaw_features_beat_random_ones_on_noisy_digits() {
+    let (source, data) = (noisy_digits(500, 100, 1.5, 0.5), noisy_digits(500, 500, 1.5, 0.5));
+    let how = Judged { train: serde_json::json!({"epochs": 4}), probe: converged_probe(), untrained_baseline: false };
+    let o = compare_with("jigsaw", serde_json::json!({"copies": 4, "permutations": 24}), &how, &source, &data, "conv3");
+    // The linear probe only: conv3's kNN stays below random's (0.570 against 0.636 at seed 7,
+    // 0.566 against 0.628 at seed 11).
+    assert!(o.pretext.0 > o.random.0, "linear probe {:.3} vs random {:.3}", o.pretext.0, o.random.0);
+}
+
+#[test]
+fn relative_position_features_beat_random_ones_on_noisy_digits() {
+    let (source, data) = (noisy_digits(500, 100, 1.5, 0.5), noisy_digits(500, 500, 1.5, 0.5));
+    let how = Judged { train: serde_json::json!({"epochs": 6, "batch": 32}), probe: converged_probe(), untrained_baseline: false };
+    beats_random(&compare_with("relative-position", serde_json::json!({"copies": 8}), &how, &source, &data, "conv3"));
+}
+
+#[test]
 fn colorization_predicts_colours_and_reads_lightness_of_rgb_images() {
     let data = shapes(200, 100);
     // Without rebalancing, so that per-pixel accuracy is the objective (rebalancing trades the
@@ -247,12 +264,12 @@ fn colorization_predicts_colours_and_reads_lightness_of_rgb_images() {
 }
 
 #[test]
-#[ignore = "not yet learnt at tiny scale: held-out order accuracy 0.546 (480 triplets, batch 16, 4 epochs; 0.508 at batch 64, 3 epochs), short of the 0.6 asserted"]
-fn temporal_order_encoder_is_judged_on_padded_digits() {
-    let videos = moving_digits(&MovingDigitsParams { train: 60, test: 30, frames: 10, digits: 1 }, 3, None).unwrap();
+fn temporal_order_learns_its_triplets_and_is_judged_on_padded_digits() {
+    // Triplets whose frames do not all differ are drawn again (a still digit shows no order),
+    // which leaves ~8 per video; 1568 triplets at batch 16 make ~400 steps.
+    let videos = moving_digits(&MovingDigitsParams { train: 200, test: 100, frames: 10, digits: 1 }, 3, None).unwrap();
     let videos = Artifact::Dataset(Arc::new(videos));
     let targets = run(Kind::Pretext, "temporal-order", &[("data", &videos)], serde_json::json!({"copies": 8}));
-    // Small batches: 480 triplets make too few steps at the default 64 to leave chance.
     let (model, acc) = learn_with(&targets, serde_json::json!({"epochs": 4, "batch": 16}));
     assert!(acc > 0.6, "order accuracy {acc} against chance 0.5");
     let small = Artifact::Dataset(Arc::new(synth_digits(&SynthDigitsParams { train: 300, test: 100, size: 32, ..Default::default() }, 3).unwrap()));
@@ -291,7 +308,7 @@ fn explore() {
     let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let (warp, noise) = (env("WARP", 1.5), env("NOISE", 0.06));
     let source = match task.as_str() {
-        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: 1 }, 3, None).unwrap())),
+        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: env("DIGITS", 1.0) as usize }, 3, None).unwrap())),
         "colorization" => shapes(n, 200),
         _ => noisy_digits(n, 200, warp, noise),
     };
