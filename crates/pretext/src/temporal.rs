@@ -77,10 +77,11 @@ mod tests {
         let out = temporal_order(&src, &TemporalOrderParams { copies: 40, positive: 0.5 }, 2, Purpose::Train).unwrap();
         let labels = out.classes().unwrap();
         let mut positives = 0;
-        for j in 0..out.len {
+        assert_eq!(labels.len(), out.len);
+        for (j, &label) in labels.iter().enumerate() {
             let t = [0, 1, 2].map(|k| out.part(j, k, 3, 4)[0] as usize);
-            assert_eq!(labels[j] == 1, in_order(t), "{t:?}");
-            positives += labels[j];
+            assert_eq!(label == 1, in_order(t), "{t:?}");
+            positives += label;
         }
         assert!((40..80).contains(&positives), "{positives} of 120");
         assert!(in_order([5, 3, 1]) && !in_order([1, 5, 3]));
