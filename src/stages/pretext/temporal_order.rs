@@ -22,7 +22,7 @@ impl Method for TemporalOrder {
         kind: Kind::Pretext,
         name: "temporal-order",
         doc: "frame triplets of a video, in order or shuffled; binary classification (Shuffle and Learn, Misra et al. 2016)",
-        version: 1,
+        version: 2,
         inputs: INPUTS,
         output: ArtifactType::PretextDataset,
         seeded: true,
