@@ -190,7 +190,7 @@ fn colorization_predicts_colours_and_reads_lightness_of_rgb_images() {
 #[test]
 #[ignore = "not yet learnt at tiny scale: held-out order accuracy 0.546 (480 triplets, batch 16, 4 epochs; 0.508 at batch 64, 3 epochs), short of the 0.6 asserted"]
 fn temporal_order_encoder_is_judged_on_padded_digits() {
-    let videos = moving_digits(&MovingDigitsParams { train: 60, test: 30, frames: 10, digits: 1 }, 3, None).unwrap();
+    let videos = moving_digits(&MovingDigitsParams { train: 60, test: 30, frames: 10, digits: 1, ..Default::default() }, 3, None).unwrap();
     let videos = Artifact::Dataset(Arc::new(videos));
     let targets = run(Kind::Pretext, "temporal-order", &[("data", &videos)], serde_json::json!({"copies": 8}));
     // Small batches: 480 triplets make too few steps at the default 64 to leave chance.
@@ -203,7 +203,7 @@ fn temporal_order_encoder_is_judged_on_padded_digits() {
 
 #[test]
 fn bad_inputs_are_explained() {
-    let videos = Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: 2, test: 2, frames: 4, digits: 1 }, 3, None).unwrap()));
+    let videos = Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: 2, test: 2, frames: 4, digits: 1, ..Default::default() }, 3, None).unwrap()));
     let grey = digits(20, 10, 1.0);
     let e = try_run(Kind::Pretext, "rotation", &[("data", &videos)], serde_json::json!({})).unwrap_err();
     assert!(e.contains("4-frame videos"), "{e}");
