@@ -192,7 +192,7 @@ fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
 
 #[test]
 fn a_smaller_canvas_scales_the_digit_and_its_speed() {
-    let p = MovingDigitsParams { train: 20, test: 2, frames: 12, digits: 1, side: 32, ..Default::default() };
+    let p = MovingDigitsParams { train: 20, test: 2, frames: 12, digits: 1, side: 32 };
     let d = moving_digits(&p, 5, None).unwrap();
     assert_eq!(d.layout, Layout { frames: 12, channels: 1, height: 32, width: 32 });
     assert_eq!(video(3, 1, 5).layout.height, 64, "64 by default, as in the paper");

@@ -47,7 +47,7 @@ struct Geometry {
 
 impl Geometry {
     fn new(side: usize) -> Result<Geometry, DataError> {
-        if side % 16 != 0 {
+        if !side.is_multiple_of(16) {
             return Err(DataError::Invalid(format!("moving-digits: side must be a multiple of 16 (16, 32, 64, ...), got {side}")));
         }
         // The paper's 28-pixel digit in a 32-pixel patch on a 64-pixel canvas, scaled.
