@@ -275,7 +275,7 @@ fn colorization_predicts_colours_and_reads_lightness_of_rgb_images() {
 fn temporal_order_learns_its_triplets_and_is_judged_on_padded_digits() {
     // Triplets whose frames do not all differ are drawn again (a still digit shows no order),
     // which leaves ~8 per video; 1568 triplets at batch 16 make ~400 steps.
-    let videos = moving_digits(&MovingDigitsParams { train: 200, test: 100, frames: 10, digits: 1 }, 3, None).unwrap();
+    let videos = moving_digits(&MovingDigitsParams { train: 200, test: 100, frames: 10, digits: 1, ..Default::default() }, 3, None).unwrap();
     let videos = Artifact::Dataset(Arc::new(videos));
     let targets = run(Kind::Pretext, "temporal-order", &[("data", &videos)], serde_json::json!({"copies": 8}));
     let (model, acc) = learn_with(&targets, serde_json::json!({"epochs": 4, "batch": 16}));
@@ -291,7 +291,7 @@ fn temporal_order_learns_its_triplets_and_is_judged_on_padded_digits() {
 
 #[test]
 fn bad_inputs_are_explained() {
-    let videos = Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: 2, test: 2, frames: 4, digits: 1 }, 3, None).unwrap()));
+    let videos = Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: 2, test: 2, frames: 4, digits: 1, ..Default::default() }, 3, None).unwrap()));
     let grey = digits(20, 10, 1.0);
     let e = try_run(Kind::Pretext, "rotation", &[("data", &videos)], serde_json::json!({})).unwrap_err();
     assert!(e.contains("4-frame videos"), "{e}");
@@ -320,7 +320,7 @@ fn explore() {
     let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let (warp, noise) = (env("WARP", 1.5), env("NOISE", 0.06));
     let source = match task.as_str() {
-        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: env("DIGITS", 1.0) as usize }, 3, None).unwrap())),
+        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: env("DIGITS", 1.0) as usize, ..Default::default() }, 3, None).unwrap())),
         "colorization" => shapes(n, 200),
         _ => noisy_digits(n, 200, warp, noise),
     };

@@ -12,9 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     preview_png(&digits, "train", 400, &out.join("synth-digits.png"))?;
     let shapes = pipeline_data::color_shapes(&ColorShapesParams { train: 100, test: 10, ..Default::default() }, 0)?;
     preview_png(&shapes, "train", 100, &out.join("color-shapes.png"))?;
-    let video = pipeline_data::moving_digits(&MovingDigitsParams { train: 6, test: 2, frames: 20, digits: 2 }, 0, None)?;
+    let video = pipeline_data::moving_digits(&MovingDigitsParams { train: 6, test: 2, frames: 20, digits: 2, ..Default::default() }, 0, None)?;
     preview_png(&video, "train", 6, &out.join("moving-digits.png"))?;
-    let video1 = pipeline_data::moving_digits(&MovingDigitsParams { train: 4, test: 2, frames: 20, digits: 1 }, 1, None)?;
+    let video1 = pipeline_data::moving_digits(&MovingDigitsParams { train: 4, test: 2, frames: 20, digits: 1, ..Default::default() }, 1, None)?;
     preview_png(&video1, "train", 4, &out.join("moving-digits-1.png"))?;
     println!("wrote previews to {}", out.display());
     Ok(())

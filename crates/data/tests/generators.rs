@@ -13,7 +13,7 @@ fn shapes(train: usize, test: usize, seed: u64) -> Dataset {
 }
 
 fn video(train: usize, digits: usize, seed: u64) -> Dataset {
-    moving_digits(&MovingDigitsParams { train, test: 3, frames: 12, digits }, seed, None).unwrap()
+    moving_digits(&MovingDigitsParams { train, test: 3, frames: 12, digits, ..Default::default() }, seed, None).unwrap()
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn trajectories_obey_the_bounce_rule() {
     let mut bounces = 0;
     for seed in 0..300 {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        let path = trajectory(&mut rng, 40, limit);
+        let path = trajectory(&mut rng, 40, limit, 4);
         assert_eq!(path.len(), 40);
         for (t, s) in path.iter().enumerate() {
             assert!((0..=limit).contains(&s.x) && (0..=limit).contains(&s.y), "seed {seed} t {t}: {s:?}");
@@ -173,14 +173,14 @@ fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
     let layout = Layout::image(1, 28, 28);
     let block = Split { images: vec![200; 3 * 784], labels: Some(vec![0, 1, 2]), len: 3 };
     let given = Dataset::new("blocks", layout, vec!["a".into(), "b".into(), "c".into()], block.clone(), block);
-    let one = moving_digits(&MovingDigitsParams { train: 4, test: 2, frames: 6, digits: 1 }, 0, Some(&given)).unwrap();
+    let one = moving_digits(&MovingDigitsParams { train: 4, test: 2, frames: 6, digits: 1, ..Default::default() }, 0, Some(&given)).unwrap();
     for i in 0..4 {
         for f in one.train.item(i, &one.layout).chunks(4096) {
             assert_eq!(f.iter().filter(|&&v| v == 200).count(), 784);
             assert_eq!(f.iter().filter(|&&v| v == 0).count(), 4096 - 784);
         }
     }
-    let two = moving_digits(&MovingDigitsParams { train: 40, test: 2, frames: 6, digits: 2 }, 0, Some(&given)).unwrap();
+    let two = moving_digits(&MovingDigitsParams { train: 40, test: 2, frames: 6, digits: 2, ..Default::default() }, 0, Some(&given)).unwrap();
     let all = &two.train.images;
     assert!(all.iter().all(|&v| v == 0 || v == 200 || v == 255), "overlaps add and clip at 255");
     assert!(all.contains(&255), "some of 40 sequences overlap");
@@ -188,6 +188,38 @@ fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
     let rgb = Dataset::new("rgb", Layout::image(3, 28, 28), vec![], Split { images: vec![0; 3 * 784], labels: None, len: 1 }, Split { images: vec![0; 3 * 784], labels: None, len: 1 });
     let e = moving_digits(&MovingDigitsParams::default(), 0, Some(&rgb)).unwrap_err();
     assert!(e.to_string().contains("`rgb` has 1 frame(s) of 3×28×28"), "{e}");
+}
+
+#[test]
+fn a_smaller_canvas_scales_the_digit_and_its_speed() {
+    let p = MovingDigitsParams { train: 20, test: 2, frames: 12, digits: 1, side: 32 };
+    let d = moving_digits(&p, 5, None).unwrap();
+    assert_eq!(d.layout, Layout { frames: 12, channels: 1, height: 32, width: 32 });
+    assert_eq!(video(3, 1, 5).layout.height, 64, "64 by default, as in the paper");
+    let mut changed = 0;
+    for i in 0..d.train.len {
+        let frames: Vec<&[u8]> = d.train.item(i, &d.layout).chunks(32 * 32).collect();
+        let ink = |f: &[u8]| -> Vec<(usize, usize)> { f.iter().enumerate().filter(|p| *p.1 > 0).map(|(k, _)| (k % 32, k / 32)).collect() };
+        let bbox = |f: &[u8]| {
+            let p = ink(f);
+            let (x0, x1) = (p.iter().map(|q| q.0).min().unwrap(), p.iter().map(|q| q.0).max().unwrap());
+            let (y0, y1) = (p.iter().map(|q| q.1).min().unwrap(), p.iter().map(|q| q.1).max().unwrap());
+            (x0 as i32, y0 as i32, x1 - x0 + 1, y1 - y0 + 1)
+        };
+        for t in 1..frames.len() {
+            let (a, b) = (bbox(frames[t - 1]), bbox(frames[t]));
+            // A 14-pixel digit inside a 16-pixel patch, moving at most 2 px per frame per axis.
+            assert!(b.2 <= 14 && b.3 <= 14, "sequence {i} frame {t}: ink {}×{}", b.2, b.3);
+            assert!((b.0 - a.0).abs() <= 2 && (b.1 - a.1).abs() <= 2, "sequence {i} frame {t}: {a:?} -> {b:?}");
+            changed += usize::from((b.0, b.1) != (a.0, a.1));
+        }
+    }
+    assert!(changed > 50, "the digits move ({changed} moves)");
+    let e = moving_digits(&MovingDigitsParams { side: 40, ..p.clone() }, 0, None).unwrap_err();
+    assert!(e.to_string().contains("multiple of 16"), "{e}");
+    let given = synth(4, 2, 0);
+    let e = moving_digits(&MovingDigitsParams { side: 32, ..p }, 0, Some(&given)).unwrap_err();
+    assert!(e.to_string().contains("side of 64"), "{e}");
 }
 
 #[test]

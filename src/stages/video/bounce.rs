@@ -60,7 +60,7 @@ mod tests {
         // One 6×6 blob on a 24×24 canvas along a generated trajectory with bounces.
         let (side, patch, frames) = (24usize, 6usize, 40usize);
         let mut rng = pipeline_nn::init::stream(3, "t");
-        let path = trajectory(&mut rng, frames, (side - patch) as i32);
+        let path = trajectory(&mut rng, frames, (side - patch) as i32, 4);
         let mut video = vec![0u8; frames * side * side];
         for (t, s) in path.iter().enumerate() {
             for r in 0..patch {

@@ -4,10 +4,9 @@
 
 pub mod bounce;
 pub mod clips;
-pub mod conv;
+pub mod leaky_relu;
 pub mod model;
 pub mod net;
-pub mod patches;
 pub mod plot;
 pub mod rollout;
 pub mod scores;

@@ -13,7 +13,7 @@ use candle_core::{Result, Tensor, D};
 use candle_nn::VarBuilder;
 use pipeline_nn::layers::{Conv2d, ConvTranspose2d, Linear};
 
-use super::conv::{conv_down, conv_to_vector, conv_up, vector_to_map};
+use pipeline_nn::ops;
 
 const SLOPE: f64 = 0.2;
 
@@ -23,7 +23,7 @@ pub const OUTPUT_LAYER: &str = "up0";
 /// LeakyReLU: one op on the CPU, `(1 − a)·relu(x) + a·x` elsewhere.
 pub fn leaky_relu(x: &Tensor) -> Result<Tensor> {
     if x.device().is_cpu() && matches!(x.dtype(), candle_core::DType::F32 | candle_core::DType::F64) {
-        return x.contiguous()?.apply_op1(super::patches::LeakyRelu(SLOPE));
+        return x.contiguous()?.apply_op1(super::leaky_relu::LeakyRelu(SLOPE));
     }
     x.relu()?.affine(1.0 - SLOPE, 0.0)? + x.affine(SLOPE, 0.0)?
 }
@@ -53,16 +53,18 @@ impl FrameEncoder {
         Ok(Self { downs, last })
     }
 
-    /// The code (N×g_dim, in (−1, 1)) and the activations of every level, finest first, channels
-    /// last (N×side×side×channels).
+    /// The code (N×g_dim, in (−1, 1)) and the activations of every level, finest first
+    /// (N×channels×side×side).
     pub fn forward(&self, x: &Tensor) -> Result<(Tensor, Vec<Tensor>)> {
         let mut skips = Vec::with_capacity(self.downs.len());
-        let mut h = x.permute((0, 2, 3, 1))?.contiguous()?;
+        let mut h = x.contiguous()?;
         for conv in &self.downs {
-            h = leaky_relu(&conv_down(&h, &conv.weight, &conv.bias)?)?;
+            h = leaky_relu(&ops::conv2d(&h, &conv.weight, Some(&conv.bias), 1, 2)?)?;
             skips.push(h.clone());
         }
-        let code = conv_to_vector(&h, &self.last.weight, &self.last.bias)?.tanh()?;
+        // A 4×4 kernel over the 4×4 map is a dense layer over the flattened map.
+        let (co, c) = (self.last.weight.dim(0)?, self.last.weight.dim(1)?);
+        let code = ops::linear(&h.flatten_from(1)?, &self.last.weight.reshape((co, 16 * c))?, Some(&self.last.bias))?.tanh()?;
         Ok((code, skips))
     }
 }
@@ -99,14 +101,18 @@ impl FrameDecoder {
     /// The pixels' logits before the sigmoid, N×C×S×S: training takes its Bernoulli
     /// cross-entropy on these, whose gradient does not vanish where the sigmoid saturates.
     pub fn logits(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
-        let mut h = leaky_relu(&vector_to_map(code, &self.first.weight, &self.first.bias)?)?;
+        // A 4×4 transposed kernel on a 1×1 map is a dense layer into the flattened 4×4 map.
+        let w = &self.first.weight;
+        let (n, (g, co)) = (code.dim(0)?, (w.dim(0)?, w.dim(1)?));
+        let map = ops::linear(code, &w.reshape((g, 16 * co))?.t()?, None)?.reshape((n, co, 4, 4))?;
+        let mut h = leaky_relu(&map.broadcast_add(&self.first.bias.reshape((1, co, 1, 1))?)?)?;
         for (i, (up, skip)) in self.ups.iter().zip(skips.iter().rev()).enumerate() {
-            h = conv_up(&Tensor::cat(&[&h, skip], 3)?, &up.weight, &up.bias)?;
+            h = ops::conv_transpose2d(&Tensor::cat(&[&h, skip], 1)?, &up.weight, Some(&up.bias), 1, 0, 2)?;
             if i + 1 < self.ups.len() {
                 h = leaky_relu(&h)?;
             }
         }
-        h.permute((0, 3, 1, 2))?.contiguous()
+        Ok(h)
     }
 }
 
@@ -228,7 +234,7 @@ mod tests {
         let (code, skips) = enc.forward(&x).unwrap();
         assert_eq!(code.dims(), &[3, 16]);
         let sides: Vec<Vec<usize>> = skips.iter().map(|s| s.dims().to_vec()).collect();
-        assert_eq!(sides, vec![vec![3, 32, 32, 4], vec![3, 16, 16, 8], vec![3, 8, 8, 16], vec![3, 4, 4, 32]]);
+        assert_eq!(sides, vec![vec![3, 4, 32, 32], vec![3, 8, 16, 16], vec![3, 16, 8, 8], vec![3, 32, 4, 4]]);
         let y = dec.forward(&code, &skips).unwrap();
         assert_eq!(y.dims(), &[3, 1, 64, 64]);
         let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
@@ -236,6 +242,57 @@ mod tests {
         assert_eq!(levels(32), Some(3));
         assert_eq!(levels(48), None);
         assert!(FrameEncoder::new(1, 48, 4, 16, vb(&vm).pp("bad")).is_err());
+    }
+
+    /// The encoder and decoder against candle's own convolutions with the same weights, in f64:
+    /// values and the gradients of every weight.
+    #[test]
+    fn encoder_and_decoder_match_candle_convolutions() {
+        let dev = Device::Cpu;
+        let vm = VarMap::new();
+        let vb64 = VarBuilder::from_varmap(&vm, DType::F64, &dev);
+        let enc = FrameEncoder::new(1, 16, 3, 5, vb64.pp("encoder")).unwrap();
+        let dec = FrameDecoder::new(1, 16, 3, 5, vb64.pp("decoder")).unwrap();
+        for (i, (_, var)) in pipeline_nn::init::sorted_vars(&vm).iter().enumerate() {
+            let n = var.elem_count();
+            let v: Vec<f64> = (0..n).map(|j| (((j + 31 * i) * 7919) % 1009) as f64 / 1009.0 - 0.5).collect();
+            var.set(&Tensor::from_vec(v, var.shape(), &dev).unwrap()).unwrap();
+        }
+        let xv: Vec<f64> = (0..2 * 256).map(|j| ((j * 13) % 17) as f64 / 17.0).collect();
+        let x = Tensor::from_vec(xv, (2, 1, 16, 16), &dev).unwrap();
+        let w = |k: &str| vm.data().lock().unwrap()[k].as_tensor().clone();
+        let bias = |y: Tensor, k: &str| y.broadcast_add(&w(k).reshape((1, (), 1, 1)).unwrap()).unwrap();
+        // The reference: candle's conv2d / conv_transpose2d, NCHW throughout.
+        let mut h = x.clone();
+        let mut skips = Vec::new();
+        for l in 0..2 {
+            let k = format!("encoder.down{l}");
+            h = leaky_relu(&bias(h.conv2d(&w(&format!("{k}.weight")), 1, 2, 1, 1).unwrap(), &format!("{k}.bias"))).unwrap();
+            skips.push(h.clone());
+        }
+        let code = bias(h.conv2d(&w("encoder.code.weight"), 0, 1, 1, 1).unwrap(), "encoder.code.bias").flatten_from(1).unwrap().tanh().unwrap();
+        let mut h = leaky_relu(&bias(code.reshape((2, 5, 1, 1)).unwrap().conv_transpose2d(&w("decoder.code.weight"), 0, 0, 1, 1).unwrap(), "decoder.code.bias")).unwrap();
+        for (i, name) in ["up1", "up0"].iter().enumerate() {
+            let k = format!("decoder.{name}");
+            let cat = Tensor::cat(&[&h, &skips[1 - i]], 1).unwrap();
+            h = bias(cat.conv_transpose2d(&w(&format!("{k}.weight")), 1, 0, 2, 1).unwrap(), &format!("{k}.bias"));
+            if i == 0 {
+                h = leaky_relu(&h).unwrap();
+            }
+        }
+        let (got_code, got_skips) = enc.forward(&x).unwrap();
+        let got = dec.logits(&got_code, &got_skips).unwrap();
+        let max_diff = |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f64>().unwrap();
+        assert_eq!(got.dims(), &[2, 1, 16, 16]);
+        assert!(max_diff(&got, &h) < 1e-10, "{}", max_diff(&got, &h));
+        assert!(max_diff(&got_code, &code) < 1e-10);
+        let probe = Tensor::from_vec((0..512).map(|j| (j as f64 * 0.37).sin()).collect::<Vec<_>>(), (2, 1, 16, 16), &dev).unwrap();
+        let g_want = (h * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        let g_got = (got * &probe).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, var) in pipeline_nn::init::sorted_vars(&vm) {
+            let (a, b) = (g_got.get(var.as_tensor()).unwrap(), g_want.get(var.as_tensor()).unwrap());
+            assert!(max_diff(a, b) < 1e-9, "{name}: gradient differs by {}", max_diff(a, b));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `moving-digits`: the stochastic moving digits videos of SVG (Denton & Fergus, "Stochastic Video
 //! Generation with a Learned Prior", ICML 2018): 32×32 digits move on a 64×64 canvas and, on
-//! reaching a wall, bounce off it with a newly drawn random velocity.
+//! reaching a wall, bounce off it with a newly drawn random velocity. Smaller canvases (for tests
+//! and quick runs) scale the digits and speeds with the side.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -11,11 +12,11 @@ use crate::sources::synth_digits::draw_digit;
 use crate::subset::finish;
 use crate::{DataError, Dataset, Layout, Split};
 
-/// Side of the square frames.
+/// Side of the square frames of the paper.
 pub const CANVAS: usize = 64;
-/// Side of a digit's square patch; 28×28 digits are padded by 2 pixels on each side.
+/// Side of a digit's square patch on the paper's canvas; 28×28 digits are padded by 2 pixels on each side.
 pub const DIGIT: usize = 32;
-/// Largest speed along each axis, in pixels per frame.
+/// Largest speed along each axis on the paper's canvas, in pixels per frame.
 pub const MAX_SPEED: i32 = 4;
 
 pipeline_params::params! {
@@ -29,6 +30,28 @@ pipeline_params::params! {
         frames: usize = 20, range(2, 1000);
         /// Digits per sequence.
         digits: usize = 2, range(1, 2);
+        /// Side of the square frames (a multiple of 16): 64 as in the paper; smaller canvases
+        /// scale the digit (half the side) and the largest speed (side/16 px per frame) with it.
+        side: usize = 64, range(16, 256);
+    }
+}
+
+/// The sizes of one canvas: frame side, digit patch side, drawn digit side, largest speed.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    canvas: usize,
+    patch: usize,
+    digit: usize,
+    speed: i32,
+}
+
+impl Geometry {
+    fn new(side: usize) -> Result<Geometry, DataError> {
+        if !side.is_multiple_of(16) {
+            return Err(DataError::Invalid(format!("moving-digits: side must be a multiple of 16 (16, 32, 64, ...), got {side}")));
+        }
+        // The paper's 28-pixel digit in a 32-pixel patch on a 64-pixel canvas, scaled.
+        Ok(Geometry { canvas: side, patch: DIGIT * side / CANVAS, digit: (side * 28).div_ceil(CANVAS), speed: MAX_SPEED * side as i32 / CANVAS as i32 })
     }
 }
 
@@ -43,6 +66,10 @@ enum Digits<'a> {
 /// the digit images (1-channel 28×28 or 32×32, e.g. a loaded MNIST); otherwise they are drawn
 /// like `synth-digits`.
 pub fn moving_digits(p: &MovingDigitsParams, seed: u64, digits: Option<&Dataset>) -> Result<Dataset, DataError> {
+    let g = Geometry::new(p.side)?;
+    if digits.is_some() && p.side != CANVAS {
+        return Err(DataError::Invalid(format!("moving-digits: given digit images need the paper's side of {CANVAS}, got side {}", p.side)));
+    }
     let source = match digits {
         None => Digits::Synth,
         Some(d) => {
@@ -61,14 +88,15 @@ pub fn moving_digits(p: &MovingDigitsParams, seed: u64, digits: Option<&Dataset>
             Digits::Given { train: &d.train, test: &d.test, layout: l }
         }
     };
-    let layout = Layout { frames: p.frames, channels: 1, height: CANVAS, width: CANVAS };
+    let layout = Layout { frames: p.frames, channels: 1, height: g.canvas, width: g.canvas };
+    let plane = g.canvas * g.canvas;
     let split = |n, purpose| {
         generate_split("moving-digits", n, layout.item_len(), seed, purpose, |rng, item| {
-            let patches: Vec<Vec<u8>> = (0..p.digits).map(|_| source.patch(rng, purpose)).collect();
+            let patches: Vec<Vec<u8>> = (0..p.digits).map(|_| source.patch(rng, purpose, &g)).collect();
             for patch in &patches {
-                let path = trajectory(rng, p.frames, (CANVAS - DIGIT) as i32);
+                let path = trajectory(rng, p.frames, (g.canvas - g.patch) as i32, g.speed);
                 for (t, step) in path.iter().enumerate() {
-                    paste_saturating(&mut item[t * CANVAS * CANVAS..][..CANVAS * CANVAS], patch, step.x as usize, step.y as usize);
+                    paste_saturating(&mut item[t * plane..][..plane], g.canvas, patch, g.patch, step.x as usize, step.y as usize);
                 }
             }
             None
@@ -79,38 +107,39 @@ pub fn moving_digits(p: &MovingDigitsParams, seed: u64, digits: Option<&Dataset>
 }
 
 impl Digits<'_> {
-    /// One digit as a 32×32 patch.
-    fn patch(&self, rng: &mut ChaCha8Rng, purpose: Purpose) -> Vec<u8> {
+    /// One digit as a square patch of `g.patch` pixels (given digits: the paper's canvas only).
+    fn patch(&self, rng: &mut ChaCha8Rng, purpose: Purpose, g: &Geometry) -> Vec<u8> {
         match self {
             Digits::Synth => {
-                let mut d = vec![0u8; 28 * 28];
+                let mut d = vec![0u8; g.digit * g.digit];
                 // No pixel noise: a noisy square would move with the digit and give it away.
-                draw_digit(rng.random_range(0..10), rng, 28, 1.0, 0.0, &mut d);
-                pad_to_patch(&d, 28)
+                draw_digit(rng.random_range(0..10), rng, g.digit, 1.0, 0.0, &mut d);
+                pad_to_patch(&d, g.digit, g.patch)
             }
             Digits::Given { train, test, layout } => {
                 let s = if purpose == Purpose::Test { test } else { train };
-                pad_to_patch(s.item(rng.random_range(0..s.len), layout), layout.height)
+                pad_to_patch(s.item(rng.random_range(0..s.len), layout), layout.height, g.patch)
             }
         }
     }
 }
 
-/// Centres a `side`×`side` digit in a 32×32 patch.
-fn pad_to_patch(digit: &[u8], side: usize) -> Vec<u8> {
-    let mut patch = vec![0u8; DIGIT * DIGIT];
-    let o = (DIGIT - side) / 2;
+/// Centres a `side`×`side` digit in a `patch`×`patch` square.
+fn pad_to_patch(digit: &[u8], side: usize, patch: usize) -> Vec<u8> {
+    let mut out = vec![0u8; patch * patch];
+    let o = (patch - side) / 2;
     for y in 0..side {
-        patch[(y + o) * DIGIT + o..][..side].copy_from_slice(&digit[y * side..][..side]);
+        out[(y + o) * patch + o..][..side].copy_from_slice(&digit[y * side..][..side]);
     }
-    patch
+    out
 }
 
-/// Adds the patch at (x, y) into the frame; overlapping digits add and clip at full intensity.
-fn paste_saturating(frame: &mut [u8], patch: &[u8], x: usize, y: usize) {
-    for r in 0..DIGIT {
-        let row = &mut frame[(y + r) * CANVAS + x..][..DIGIT];
-        for (f, &v) in row.iter_mut().zip(&patch[r * DIGIT..][..DIGIT]) {
+/// Adds the `side`×`side` patch at (x, y) into a `canvas`-wide frame; overlapping digits add and
+/// clip at full intensity.
+fn paste_saturating(frame: &mut [u8], canvas: usize, patch: &[u8], side: usize, x: usize, y: usize) {
+    for r in 0..side {
+        let row = &mut frame[(y + r) * canvas + x..][..side];
+        for (f, &v) in row.iter_mut().zip(&patch[r * side..][..side]) {
             *f = f.saturating_add(v);
         }
     }
@@ -126,24 +155,25 @@ pub struct Step {
 }
 
 /// One digit's path over `frames` frames, positions in `0..=limit` on both axes. The start and
-/// the first velocity (each component in −4..4) are uniform. Each frame, a position past a wall
-/// is clamped onto it and a new velocity drawn: the component normal to that wall 1..4 away from
-/// it, the other −4..4 (unless that axis hit a wall too, at a corner, where both point away).
-pub fn trajectory(rng: &mut impl Rng, frames: usize, limit: i32) -> Vec<Step> {
+/// the first velocity (each component in −speed..speed, the paper: 4) are uniform. Each frame, a
+/// position past a wall is clamped onto it and a new velocity drawn: the component normal to that
+/// wall 1..speed away from it, the other −speed..speed (unless that axis hit a wall too, at a
+/// corner, where both point away).
+pub fn trajectory(rng: &mut impl Rng, frames: usize, limit: i32, speed: i32) -> Vec<Step> {
     let mut s = Step {
         x: rng.random_range(0..=limit),
         y: rng.random_range(0..=limit),
-        dx: rng.random_range(-MAX_SPEED..=MAX_SPEED),
-        dy: rng.random_range(-MAX_SPEED..=MAX_SPEED),
+        dx: rng.random_range(-speed..=speed),
+        dy: rng.random_range(-speed..=speed),
     };
     let mut path = Vec::with_capacity(frames);
     for _ in 0..frames {
-        let hit_y = bounce(&mut s.y, &mut s.dy, limit, rng);
+        let hit_y = bounce(&mut s.y, &mut s.dy, limit, speed, rng);
         if hit_y {
-            s.dx = rng.random_range(-MAX_SPEED..=MAX_SPEED);
+            s.dx = rng.random_range(-speed..=speed);
         }
-        if bounce(&mut s.x, &mut s.dx, limit, rng) && !hit_y {
-            s.dy = rng.random_range(-MAX_SPEED..=MAX_SPEED);
+        if bounce(&mut s.x, &mut s.dx, limit, speed, rng) && !hit_y {
+            s.dy = rng.random_range(-speed..=speed);
         }
         path.push(s);
         s.x += s.dx;
@@ -153,13 +183,13 @@ pub fn trajectory(rng: &mut impl Rng, frames: usize, limit: i32) -> Vec<Step> {
 }
 
 /// Clamps `pos` into `0..=limit`; when it was outside, draws a velocity pointing back inside.
-fn bounce(pos: &mut i32, vel: &mut i32, limit: i32, rng: &mut impl Rng) -> bool {
+fn bounce(pos: &mut i32, vel: &mut i32, limit: i32, speed: i32, rng: &mut impl Rng) -> bool {
     if *pos < 0 {
         *pos = 0;
-        *vel = rng.random_range(1..=MAX_SPEED);
+        *vel = rng.random_range(1..=speed);
     } else if *pos > limit {
         *pos = limit;
-        *vel = -rng.random_range(1..=MAX_SPEED);
+        *vel = -rng.random_range(1..=speed);
     } else {
         return false;
     }
