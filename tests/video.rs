@@ -125,6 +125,11 @@ fn still_images_and_too_short_videos_are_refused() {
 /// posterior carries information (the KL stays well above the ~1e-5 nats of a collapsed
 /// posterior) and the learned prior is wider where a bounce makes the next frame unpredictable
 /// than elsewhere, the paper's "model of uncertainty". Tens of seconds of CPU.
+///
+/// Seed-dependent at this scale: seed 0 (here) and 1 use z (KL 2.7 and 1.5 nats, prior 1.4× and
+/// 1.5× wider at bounces), seeds 2 and 3 do not (KL ~1e-5 nats even after 240 epochs; it stays
+/// there already during the KL warm-up, when z costs nothing, so the predictor has not yet learnt
+/// to read z rather than the KL pushing z out). That is why issue 9 is still open.
 const BOUNCES: &str = "\
 name: tiny-bounces
 seed: 0
