@@ -129,7 +129,8 @@ fn lloyd(p: &Points, mut c: Vec<f32>, cfg: &KMeansConfig) -> Result<KMeans, Clus
     let (k, d) = (cfg.k, p.d);
     // A stream separate from the initialisation's, so re-seeding draws do not shift with it.
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed_5eed_5eed_5eed);
-    let tol = cfg.tol * p.mean_variance()?;
+    // As scikit-learn: a zero tolerance needs no pass over the data for the variance.
+    let tol = if cfg.tol == 0.0 { 0.0 } else { cfg.tol * p.mean_variance()? };
     let mut history = Vec::new();
     let mut reseeded = 0;
     let mut converged = false;

@@ -30,7 +30,8 @@ impl Points {
     pub fn new(x: Tensor) -> Result<Self, ClusterError> {
         let (n, d) = x.dims2()?;
         let sq = match with_cpu_slice(&x, |s| {
-            s.chunks_exact(d)
+            use rayon::prelude::*;
+            s.par_chunks_exact(d)
                 .map(|r| r.iter().map(|v| v * v).sum())
                 .collect()
         })? {
@@ -49,20 +50,18 @@ impl Points {
     pub fn mean_variance(&self) -> Result<f64, ClusterError> {
         let (n, d) = (self.n, self.d);
         let host = with_cpu_slice(&self.x, |s| {
-            let mut mean = vec![0f64; d];
-            for r in s.chunks_exact(d) {
-                mean.iter_mut().zip(r).for_each(|(m, &v)| *m += v as f64);
-            }
+            let mut mean = in_row_blocks(s, d, d, |rows, acc| {
+                for r in rows.chunks_exact(d) {
+                    acc.iter_mut().zip(r).for_each(|(m, &v)| *m += v as f64);
+                }
+            });
             mean.iter_mut().for_each(|m| *m /= n as f64);
-            let mut ss = 0f64;
-            for r in s.chunks_exact(d) {
-                ss += r
-                    .iter()
-                    .zip(&mean)
-                    .map(|(&v, m)| (v as f64 - m).powi(2))
-                    .sum::<f64>();
-            }
-            ss / (n * d) as f64
+            let ss = in_row_blocks(s, d, 1, |rows, acc| {
+                for r in rows.chunks_exact(d) {
+                    acc[0] += r.iter().zip(&mean).map(|(&v, m)| (v as f64 - m).powi(2)).sum::<f64>();
+                }
+            });
+            ss[0] / (n * d) as f64
         })?;
         match host {
             Some(v) => Ok(v),
@@ -72,6 +71,27 @@ impl Points {
             }
         }
     }
+}
+
+/// Rows per block of [`in_row_blocks`]: fixed, so sums do not depend on the thread count.
+const SUM_BLOCK_ROWS: usize = 4096;
+
+/// `f64` accumulators of length `len` summed over blocks of rows of `x` (`d` per row): the
+/// blocks run in parallel and are added in order, so the result is the same on any thread count.
+fn in_row_blocks(x: &[f32], d: usize, len: usize, f: impl Fn(&[f32], &mut [f64]) + Sync) -> Vec<f64> {
+    use rayon::prelude::*;
+    let parts: Vec<Vec<f64>> = x
+        .par_chunks(SUM_BLOCK_ROWS * d.max(1))
+        .map(|rows| {
+            let mut acc = vec![0f64; len];
+            f(rows, &mut acc);
+            acc
+        })
+        .collect();
+    parts.into_iter().fold(vec![0f64; len], |mut total, part| {
+        total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+        total
+    })
 }
 
 /// Runs `f` on the data of a contiguous `f32` CPU tensor; `None` for other devices.

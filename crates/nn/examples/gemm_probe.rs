@@ -35,6 +35,10 @@ fn main() {
         (1152, 128, 192, false, true, true, "r4 dWT += col·gzT"),
         (128, 3136, 64, true, false, false, "fc dW = gzT·x"),
         (3136, 128, 64, true, false, false, "fc dWT = xT·gz"),
+        (1024, 100, 128, false, true, true, "km x·cT (rows)"),
+        (100, 1024, 128, false, true, true, "km c·xT (cols)"),
+        (100, 4096, 128, false, true, true, "km c·xT 4096"),
+        (100, 256, 128, false, true, true, "km c·xT 256"),
     ];
     for &(m, n, k, a_t, b_t, acc, label) in cases {
         let a = vec![1.0f32; m * k];
