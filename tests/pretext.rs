@@ -320,7 +320,7 @@ fn explore() {
     let env = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let (warp, noise) = (env("WARP", 1.5), env("NOISE", 0.06));
     let source = match task.as_str() {
-        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: env("DIGITS", 1.0) as usize, ..Default::default() }, 3, None).unwrap())),
+        "temporal-order" => Artifact::Dataset(Arc::new(moving_digits(&MovingDigitsParams { train: n, test: 100, frames: env("FRAMES", 10.0) as usize, digits: env("DIGITS", 1.0) as usize, speed: std::env::var("SPEED").ok().and_then(|v| v.parse().ok()), spin: env("SPIN", 0.0), ..Default::default() }, 3, None).unwrap())),
         "colorization" => shapes(n, 200),
         _ => noisy_digits(n, 200, warp, noise),
     };

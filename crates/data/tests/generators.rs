@@ -168,6 +168,48 @@ fn a_single_moving_digit_is_translated_between_frames() {
 }
 
 #[test]
+fn spinning_digits_turn_in_place_at_a_steady_rate() {
+    let p = MovingDigitsParams { train: 6, test: 2, frames: 9, digits: 1, speed: Some(0), spin: 12.0, ..Default::default() };
+    let d = moving_digits(&p, 4, None).unwrap();
+    let still = moving_digits(&MovingDigitsParams { spin: 0.0, ..p.clone() }, 4, None).unwrap();
+    let mass = |f: &[u8]| f.iter().map(|&v| v as f64).sum::<f64>();
+    let centroid = |f: &[u8]| {
+        let (sx, sy) = f.iter().enumerate().fold((0.0, 0.0), |(sx, sy), (k, &v)| (sx + (k % 64) as f64 * v as f64, sy + (k / 64) as f64 * v as f64));
+        (sx / mass(f), sy / mass(f))
+    };
+    // Second moments about the centroid: the digit's principal axis, whose angle is its turn.
+    let axis = |f: &[u8]| {
+        let (cx, cy) = centroid(f);
+        let (mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0);
+        for (k, &v) in f.iter().enumerate() {
+            let (dx, dy) = ((k % 64) as f64 - cx, (k / 64) as f64 - cy);
+            (xx, yy, xy) = (xx + v as f64 * dx * dx, yy + v as f64 * dy * dy, xy + v as f64 * dx * dy);
+        }
+        0.5 * (2.0 * xy).atan2(xx - yy)
+    };
+    for i in 0..d.train.len {
+        let frames: Vec<&[u8]> = d.train.item(i, &d.layout).chunks(64 * 64).collect();
+        let unturned: Vec<&[u8]> = still.train.item(i, &still.layout).chunks(64 * 64).collect();
+        assert!(unturned.windows(2).all(|w| w[0] == w[1]), "speed 0 without spin: a still digit");
+        let mut turns = Vec::new();
+        for t in 1..frames.len() {
+            assert_ne!(frames[t], frames[t - 1], "sequence {i} frame {t} turned");
+            // The same digit, where it was, with its ink kept up to resampling. It turns about
+            // its patch's centre, so its ink's centroid, a few pixels off that, may circle a little.
+            let (a, b) = (centroid(frames[0]), centroid(frames[t]));
+            assert!((a.0 - b.0).hypot(a.1 - b.1) < 4.0, "sequence {i} frame {t}: {a:?} -> {b:?}");
+            assert!((mass(frames[t]) / mass(frames[0]) - 1.0).abs() < 0.1, "sequence {i} frame {t}: ink");
+            let step = axis(frames[t]) - axis(frames[t - 1]);
+            turns.push((step + std::f64::consts::FRAC_PI_2).rem_euclid(std::f64::consts::PI) - std::f64::consts::FRAC_PI_2);
+        }
+        // A steady turn of 6..12 degrees per frame, one way: seen as the principal axis's median step.
+        turns.sort_by(f64::total_cmp);
+        let median = turns[turns.len() / 2].to_degrees().abs();
+        assert!((4.0..14.0).contains(&median), "sequence {i}: median turn {median:.1}° per frame ({turns:?})");
+    }
+}
+
+#[test]
 fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
     // Every "digit" is a full 28x28 block of 200: padded to 32x32 it has a 2-pixel dark border.
     let layout = Layout::image(1, 28, 28);
@@ -192,7 +234,7 @@ fn moving_digits_take_digits_from_a_given_dataset_and_clip_overlaps() {
 
 #[test]
 fn a_smaller_canvas_scales_the_digit_and_its_speed() {
-    let p = MovingDigitsParams { train: 20, test: 2, frames: 12, digits: 1, side: 32 };
+    let p = MovingDigitsParams { train: 20, test: 2, frames: 12, digits: 1, side: 32, ..Default::default() };
     let d = moving_digits(&p, 5, None).unwrap();
     assert_eq!(d.layout, Layout { frames: 12, channels: 1, height: 32, width: 32 });
     assert_eq!(video(3, 1, 5).layout.height, 64, "64 by default, as in the paper");
