@@ -64,10 +64,9 @@ mod tests {
         let images: Vec<u8> = (0..2 * shape.len()).map(|v| (v * 11 % 251) as u8).collect();
         let src = Source::new(&images, 2, 1, shape).unwrap();
         let grid = Grid::new(shape, 3, 0.25).unwrap();
-        for label in 0..8 {
+        for (label, &(dr, dc)) in OFFSETS.iter().enumerate() {
             let (parts, [c, o]) = pair(src.image(0), shape, &grid, Fit::Centre, label, &mut item_rng(2, "t", Purpose::Train, label));
             assert!(grid.cell_rect(1, 1).contains(c.top, c.left));
-            let (dr, dc) = OFFSETS[label];
             let cell = grid.cell_rect((1 + dr) as usize, (1 + dc) as usize);
             assert!(cell.contains(o.top, o.left) && cell.contains(o.top + o.height - 1, o.left + o.width - 1), "{label}");
             // Along an axis where the neighbour moves, its patch lies wholly on the claimed side.

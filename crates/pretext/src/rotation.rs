@@ -58,12 +58,12 @@ mod tests {
         let out = rotation(&src, &RotationParams { copies: 4 }, 9, Purpose::Train).unwrap();
         assert_eq!(out.len, 12);
         let labels = out.classes().unwrap();
-        for j in 0..out.len {
+        for (j, &label) in labels.iter().enumerate() {
             let item = out.part(j, 0, 1, shape.len());
-            let back = rotate90(item, shape, (4 - labels[j] as usize) % 4);
-            assert_eq!(back, src.image(out.source[j] as usize), "item {j} label {}", labels[j]);
+            let back = rotate90(item, shape, (4 - label as usize) % 4);
+            assert_eq!(back, src.image(out.source[j] as usize), "item {j} label {label}");
             // Only the unturned copy equals the original (these images have no symmetry).
-            assert_eq!(item == src.image(out.source[j] as usize), labels[j] == 0);
+            assert_eq!(item == src.image(out.source[j] as usize), label == 0);
         }
         // Four copies show each image at all four angles.
         for i in 0..3 {
