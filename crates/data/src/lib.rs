@@ -10,6 +10,7 @@
 //! ```
 
 mod affine;
+mod colour;
 pub mod classes;
 pub mod dataset;
 mod error;

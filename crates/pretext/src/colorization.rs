@@ -1,7 +1,8 @@
 //! Colorization (Zhang, Isola & Efros, ECCV 2016, "Colorful Image Colorization"): the input is
 //! the L channel of CIE Lab, the target each pixel's ab colour quantised into square bins of
-//! side `grid`, a classification over the bins the training images use (Zhang et al.'s 313
-//! in-gamut bins), with loss weights that favour rare colours (class rebalancing).
+//! side `grid` centred on multiples of it, a classification over the bins the training images
+//! use (Zhang et al.'s 313 in-gamut bins), with loss weights that favour rare colours (class
+//! rebalancing).
 
 use std::collections::BTreeMap;
 
@@ -31,8 +32,11 @@ pub struct AbBins {
 }
 
 impl AbBins {
+    /// The grid square of (a, b), centred on a multiple of `grid`. Centred, so that the greys
+    /// (ab = 0 up to float error) share one bin: with squares from 0 to `grid` they sat on the
+    /// corner of four bins, and the rounding of each grey level picked one of them at random.
     fn square(grid: f32, a: f32, b: f32) -> (i32, i32) {
-        ((a / grid).floor() as i32, (b / grid).floor() as i32)
+        ((a / grid).round() as i32, (b / grid).round() as i32)
     }
 
     /// The bins that `ab` colours occupy, with how many colours fall into each.
@@ -45,7 +49,7 @@ impl AbBins {
             return Err(invalid(format!("{} ab bins exceed the {} a target can index: use a larger grid", counts.len(), u16::MAX)));
         }
         let index = counts.keys().enumerate().map(|(k, &sq)| (sq, k as u16)).collect();
-        let centres = counts.keys().map(|&(i, j)| [(i as f32 + 0.5) * grid, (j as f32 + 0.5) * grid]).collect();
+        let centres = counts.keys().map(|&(i, j)| [i as f32 * grid, j as f32 * grid]).collect();
         Ok((AbBins { grid, centres, index }, counts.into_values().collect()))
     }
 
@@ -140,11 +144,13 @@ mod tests {
 
     #[test]
     fn bins_cover_the_training_colours_and_map_new_ones_to_the_nearest() {
-        let (bins, counts) = AbBins::from_colours(10.0, [[1.0, 1.0], [3.0, 9.0], [-25.0, 41.0]].into_iter()).unwrap();
-        assert_eq!(bins.centres, vec![[-25.0, 45.0], [5.0, 5.0]]);
-        assert_eq!(counts, vec![1, 2]);
-        assert_eq!(bins.class_of(9.9, 0.1), 1);
-        assert_eq!(bins.class_of(-21.0, 49.0), 0);
+        let (bins, counts) = AbBins::from_colours(10.0, [[1.0, 1.0], [3.0, 9.0], [-26.0, 41.0], [-4.0, 4.9]].into_iter()).unwrap();
+        assert_eq!(bins.centres, vec![[-30.0, 40.0], [0.0, 0.0], [0.0, 10.0]]);
+        assert_eq!(counts, vec![1, 2, 1]);
+        assert_eq!(bins.class_of(4.9, -4.9), 1);
+        assert_eq!(bins.class_of(-34.0, 36.0), 0);
+        // Greys, whatever the sign of their float error, share the bin at the origin.
+        assert_eq!([bins.class_of(1e-5, -1e-5), bins.class_of(-1e-5, 1e-5)], [1, 1]);
         // An unseen square goes to the nearest bin in use.
         assert_eq!(bins.class_of(-30.0, 60.0), 0);
         assert_eq!(bins.class_of(20.0, -10.0), 1);

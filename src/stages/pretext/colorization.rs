@@ -21,7 +21,7 @@ impl Method for Colorization {
         kind: Kind::Pretext,
         name: "colorization",
         doc: "input the Lab L channel, predict each pixel's quantised ab bin, rebalanced by rarity (Zhang et al. 2016); RGB data",
-        version: 1,
+        version: 2,
         inputs: INPUTS,
         output: ArtifactType::PretextDataset,
         seeded: false,
