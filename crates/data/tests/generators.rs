@@ -340,3 +340,39 @@ fn color_shapes_default_draws_are_pinned() {
     let plain = color_shapes(&ColorShapesParams { train: 16, test: 8, background: "plain".into(), size: 40, ..Default::default() }, 0).unwrap();
     assert_eq!((fingerprint(&mixed), fingerprint(&plain)), (0xb7ad_b9a6_5ccd_2a4a, 0xde6d_62de_0055_fe8f));
 }
+
+#[test]
+fn by_class_palette_gives_each_shape_its_hue_over_grey_backdrops() {
+    use palette::{FromColor, Lab, Srgb};
+    let p = ColorShapesParams { train: 160, test: 8, palette: "by-class".into(), backdrop: "grey".into(), ..Default::default() };
+    let d = color_shapes(&p, 5).unwrap();
+    let labels = d.train.labels.as_ref().unwrap();
+    let plane = 32 * 32;
+    let mut lightness = vec![Vec::new(); 8];
+    for i in 0..d.train.len {
+        let item = d.train.item(i, &d.layout);
+        let lab: Vec<Lab> = (0..plane).map(|k| Lab::from_color(Srgb::new(item[k], item[plane + k], item[2 * plane + k]).into_format::<f32>().into_linear())).collect();
+        // The background (most of the image) is grey up to the pixel noise; the shape is coloured.
+        let chroma = |c: &Lab| (c.a * c.a + c.b * c.b).sqrt();
+        let mut all: Vec<f32> = lab.iter().map(chroma).collect();
+        all.sort_by(f32::total_cmp);
+        assert!(all[plane / 2] < 6.0, "item {i}: median chroma {}", all[plane / 2]);
+        let shape: Vec<&Lab> = lab.iter().filter(|c| chroma(c) > 12.0).collect();
+        assert!(shape.len() > 30, "item {i}: {} coloured pixels", shape.len());
+        // The shape's mean hue is its class's: the nearest of the eight evenly spaced hues.
+        let (a, b) = shape.iter().fold((0.0, 0.0), |(a, b), c| (a + c.a, b + c.b));
+        let class = ((b.atan2(a) / std::f32::consts::TAU * 8.0).round() as i64).rem_euclid(8) as u32;
+        assert_eq!(class, labels[i], "item {i}");
+        lightness[labels[i] as usize].push(shape.iter().map(|c| c.l).sum::<f32>() / shape.len() as f32);
+    }
+    // And the lightness does not tell the class: each class spans a wide range of it, and the
+    // classes' means are close (46.6–54.8 here, each over 15–26 shapes). The coloured pixels
+    // measured leave out the palest blues, whose gamut allows little chroma.
+    let means: Vec<f32> = lightness.iter().map(|ls| ls.iter().sum::<f32>() / ls.len() as f32).collect();
+    for (c, ls) in lightness.iter().enumerate() {
+        let (lo, hi) = ls.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+        assert!(hi - lo > 20.0, "class {c}: lightness {lo:.1}..{hi:.1} over {} shapes", ls.len());
+    }
+    let (lo, hi) = means.iter().fold((f32::MAX, f32::MIN), |(lo, hi), &l| (lo.min(l), hi.max(l)));
+    assert!(hi - lo < 12.0, "class mean lightness {means:?}");
+}
