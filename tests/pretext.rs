@@ -295,9 +295,11 @@ fn colorization_features_beat_untrained_ones_on_class_coloured_shapes() {
     // backdrops (an earlier HSV class palette over them lost, conv3 0.336 against 0.406).
     let (source, data) = (keyed_shapes(2000, 200, "grey", "mixed", 0.03), keyed_shapes(500, 500, "grey", "mixed", 0.03));
     let how = Judged { train: serde_json::json!({"epochs": 10, "batch": 32}), probe: converged_probe(), untrained_baseline: true };
-    // Seeds 7, 11, 5 (`explore` with PALETTE=by-class UNTRAINED=1): fc linear/kNN 0.446/0.346,
-    // SEED11, SEED5 against untrained 0.228/0.198, SEED11U, SEED5U; conv3 0.392/0.422 against
-    // 0.282/0.216 at seed 7.
+    // Seeds 7, 11, 5 (`explore`: TASK=colorization PALETTE=by-class UNTRAINED=1 N=2000 EPOCHS=10
+    // TRAIN='{"batch":32}' WITH='{"grid":20}' PROBE='{"epochs":200,"batch":64}'): fc
+    // linear/kNN 0.446/0.346, 0.378/0.288, 0.418/0.320 against untrained 0.228/0.198,
+    // 0.236/0.184, 0.236/0.210; conv3 0.392/0.422, 0.366/0.384, 0.362/0.418 against 0.282/0.216,
+    // 0.272/0.204, 0.258/0.210.
     beats_random(&compare_with("colorization", serde_json::json!({"grid": 20.0}), &how, &source, &data, "fc"));
 }
 
