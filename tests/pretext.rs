@@ -137,7 +137,7 @@ fn compare_with(task: &str, task_with: serde_json::Value, how: &Judged, source: 
     let r = match how.baseline {
         Baseline::RandomInit => judge_with(&run(Kind::Pretrain, "random", &[("data", data)], serde_json::json!({})), data, layer, how.probe.clone()),
         Baseline::Judged(r) => r,
-        Baseline::Untrained => judge_with(&untrained(&targets), data, layer, how.probe.clone()),
+        Baseline::Untrained => judge_with(&untrained(&targets, &how.train), data, layer, how.probe.clone()),
     };
     let t = judge_with(&model, data, layer, how.probe.clone());
     eprintln!("{task}: {} items; {layer} linear/kNN {:.3}/{:.3} vs random {:.3}/{:.3}", pretext_of(&targets).train.len, t.0, t.1, r.0, r.1);
@@ -163,9 +163,14 @@ fn random_on_noisy_digits() -> (f64, f64) {
 /// The pretext network of `targets` as initialised, untrained: its encoder is the random-init
 /// one of the same architecture and input transform (for colorization, the L channel of RGB
 /// images), which `random` on the images themselves would not give. One step at a learning
-/// rate of 1e-12 stores it without changing it.
-fn untrained(targets: &Artifact) -> Artifact {
-    run(Kind::Pretrain, "pretext", &[("data", targets)], serde_json::json!({"epochs": 1, "lr": 1e-12, "adversarial": 0.0}))
+/// rate of 1e-12 stores it without changing it. `train`'s architecture (`arch`), if it names one,
+/// is kept.
+fn untrained(targets: &Artifact, train: &serde_json::Value) -> Artifact {
+    let mut with = serde_json::json!({"epochs": 1, "lr": 1e-12, "adversarial": 0.0});
+    if let Some(arch) = train.get("arch") {
+        with["arch"] = arch.clone();
+    }
+    run(Kind::Pretrain, "pretext", &[("data", targets)], with)
 }
 
 fn beats_random(o: &Outcome) {
@@ -356,7 +361,7 @@ fn explore() {
     train_with.insert("epochs".into(), epochs.into());
     let t0 = std::time::Instant::now();
     let targets = run(Kind::Pretext, &task, &[("data", &source)], task_with);
-    let (model, _) = learn_with(&targets, serde_json::Value::Object(train_with));
+    let (model, _) = learn_with(&targets, serde_json::Value::Object(train_with.clone()));
     eprintln!("pretext made and trained in {:.1}s", t0.elapsed().as_secs_f64());
     // PROBE_N: comma-separated numbers of labelled training images for the probes.
     for probe_n in std::env::var("PROBE_N").unwrap_or("500".into()).split(",") {
@@ -371,7 +376,7 @@ fn explore() {
         } else {
             noisy_digits(probe_n, 500, warp, noise)
         };
-        let random = if std::env::var("UNTRAINED").is_ok() { untrained(&targets) } else { run(Kind::Pretrain, "random", &[("data", &data)], serde_json::json!({})) };
+        let random = if std::env::var("UNTRAINED").is_ok() { untrained(&targets, &serde_json::Value::Object(train_with.clone())) } else { run(Kind::Pretrain, "random", &[("data", &data)], serde_json::json!({})) };
         for layer in std::env::var("LAYERS").unwrap_or("conv2,conv3,fc".into()).split(",") {
             let probe: serde_json::Value = serde_json::from_str(&std::env::var("PROBE").unwrap_or(r#"{"epochs": 10}"#.into())).unwrap();
             let (t, r) = (judge_with(&model, &data, layer, probe.clone()), judge_with(&random, &data, layer, probe));
