@@ -77,7 +77,7 @@ impl Method for VideoDeterministic {
         kind: Kind::Pretrain,
         name: "video-deterministic",
         doc: "deterministic video prediction: frame encoder, LSTM, decoder with skips; cross-entropy on the next frame (SVG's baseline)",
-        version: 3,
+        version: 4,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -93,7 +93,7 @@ impl Method for SvgFp {
         kind: Kind::Pretrain,
         name: "svg-fp",
         doc: "SVG with a fixed prior: z_t from an inference LSTM in training, N(0, I) at test time; cross-entropy + β·KL",
-        version: 3,
+        version: 4,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -109,7 +109,7 @@ impl Method for SvgLp {
         kind: Kind::Pretrain,
         name: "svg-lp",
         doc: "SVG with a learned prior: a prior LSTM p(z_t | x_1:t−1) fitted to the inference LSTM by β·KL(q ‖ p)",
-        version: 3,
+        version: 4,
         inputs: INPUTS,
         output: ArtifactType::Model,
         seeded: true,
@@ -158,7 +158,7 @@ fn train(ctx: &mut StageCtx, method: &str, variant: Variant, p: &VideoParams, la
         for idx in EpochBatches::new(n, p.batch, ctx.seed, epoch, false)?.iter() {
             let starts: Vec<usize> = idx.iter().map(|_| offsets.random_range(0..=free)).collect();
             let x = clips(&data.train, &data.layout, idx, &starts, clip_len, &ctx.device)?;
-            let f = net.forward(&x, &mut noise)?;
+            let f = net.forward(&x, &mut noise, true)?;
             let loss = (&f.recon + (&f.kl * (beta * kl_ramp(step_no, warmup_steps)))?)?;
             step_no += 1;
             trainer.log("bce", f.recon.to_scalar::<f32>()? as f64);
