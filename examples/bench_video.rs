@@ -65,7 +65,7 @@ fn main() {
             reinit(&vm, 0).unwrap();
             let mut rng = stream(0, "bench");
             let step = best_of(10, || {
-                let f = net.forward(&x, &mut rng).unwrap();
+                let f = net.forward(&x, &mut rng, true).unwrap();
                 let loss = (&f.recon + (&f.kl * 1e-4).unwrap()).unwrap();
                 loss.backward().unwrap();
             });
@@ -76,13 +76,13 @@ fn main() {
         reinit(&vm, 0).unwrap();
         let frames = x.reshape((n * t, 1, 64, 64)).unwrap();
         let enc = best_of(10, || {
-            let (code, _) = net.encoder.forward(&frames).unwrap();
+            let (code, _) = net.encoder.forward(&frames, true).unwrap();
             code.sum_all().unwrap().backward().unwrap();
         });
-        let (code, skips) = net.encoder.forward(&frames).unwrap();
+        let (code, skips) = net.encoder.forward(&frames, true).unwrap();
         let (code, skips) = (code.detach(), skips.iter().map(|s| s.detach()).collect::<Vec<_>>());
         let dec = best_of(10, || {
-            net.decoder.logits(&code, &skips).unwrap().sum_all().unwrap().backward().unwrap();
+            net.decoder.logits(&code, &skips, true).unwrap().sum_all().unwrap().backward().unwrap();
         });
         println!("  nf {nf}: encoder of {} frames, forward + backward {:>7.1} ms; decoder {:>7.1} ms", n * t, enc * 1e3, dec * 1e3);
     }

@@ -10,7 +10,10 @@ use std::collections::HashMap;
 
 use common::{ok, text, Scratch};
 
-/// One digit, short clips, narrow networks: seconds of CPU per model.
+/// One digit, short clips, narrow networks: seconds of CPU per model. 16 epochs (128 steps): at
+/// 8, after the frame encoder and decoder got batch normalisation, svg-lp's best of 16 fell below
+/// the deterministic model at t = 4 (SSIM 0.568 against 0.600; without normalisation 0.669 against
+/// 0.627); at 16 it is 0.719 against 0.588 (without: 0.671 against 0.670).
 const TINY: &str = "\
 name: tiny-video
 seed: 0
@@ -25,7 +28,7 @@ stages:
   curves: {kind: report, method: video-curves, needs: [det-eval, fp-eval, lp-eval]}
   strips: {kind: report, method: video-strips, needs: [det, lp, data], with: {sequences: 2, samples: 4, show: 1}}
 ";
-const NET: &str = "n_past: 2, n_future: 4, nf: 4, g_dim: 16, rnn_size: 32, predictor_layers: 1, epochs: 8, batch: 4, lr: 0.005";
+const NET: &str = "n_past: 2, n_future: 4, nf: 4, g_dim: 16, rnn_size: 32, predictor_layers: 1, epochs: 16, batch: 4, lr: 0.005";
 
 fn column(rows: &[HashMap<String, String>], name: &str) -> Vec<f64> {
     rows.iter().map(|r| r[name].parse().unwrap_or_else(|e| panic!("{name} = {:?}: {e}", r[name]))).collect()
@@ -53,8 +56,8 @@ fn three_models_train_and_svg_lp_best_of_n_keeps_up_with_the_deterministic_model
         let curve = s.csv("tiny-video", &format!("{model}/loss.csv"));
         let mse = column(&curve, "mse");
         eprintln!("{model} mse per epoch: {mse:?}");
-        assert_eq!(mse.len(), 8, "{model}: one row per epoch");
-        assert!(mse[7] < mse[0], "{model}: the reconstruction loss did not fall: {mse:?}");
+        assert_eq!(mse.len(), 16, "{model}: one row per epoch");
+        assert!(mse[15] < mse[0], "{model}: the reconstruction loss did not fall: {mse:?}");
         assert_eq!(curve[0].contains_key("kl"), model != "det", "{model}: a KL column exactly for the stochastic models");
     }
 
@@ -124,25 +127,21 @@ fn still_images_and_too_short_videos_are_refused() {
 /// SVG-LP on 32×32 moving digits (one digit, its new direction after a bounce random): the
 /// posterior carries information (the KL stays well above the ~1e-5 nats of a collapsed
 /// posterior) and the learned prior is wider where a bounce makes the next frame unpredictable
-/// than elsewhere, the paper's "model of uncertainty". Tens of seconds of CPU.
+/// than elsewhere, the paper's "model of uncertainty". Checked for seeds 0 and 2 (data and
+/// weights both follow the seed), one test each so that they run side by side: about 33 s of
+/// CPU each, on one core.
 ///
-/// Seed-dependent at this scale: seed 0 (here) and 1 use z (KL 2.7 and 1.5 nats, prior 1.4× and
-/// 1.5× wider at bounces), seeds 2 and 3 do not (KL ~1e-5 nats even after 240 epochs; it stays
-/// there already during the KL warm-up, when z costs nothing, so the predictor has not yet learnt
-/// to read z rather than the KL pushing z out). That is why issue 9 is still open. Seed 2 with
-/// the KL weight at 0 for the whole run: the posterior narrows (KL 54 nats against the untrained
-/// prior) yet the last-epoch cross-entropy is 0.0617, no better than with β (0.0610; seed 0 with
-/// z: 0.0500), so even a free z is not read. Also collapsed for seed 2: 960 sequences × 8 epochs,
-/// batch 16, KL weight at 0 for the first quarter then warmed up over the next; and edenton/svg's
-/// N(0, 0.02) initialisation of the LSTMs' dense layers (seeds 2 and 3). Which seeds use z
-/// moves with the settings rather than improving: at lr 0.01 seeds 0, 2 and 3 use z (KL 3.4,
-/// 3.8, 0.6) and seed 1 collapses, and only seed 2's prior is wider at bounces (1.2×); at nf 16
-/// seeds 0, 2 and 3 use z (KL 2.6, 2.4, 1.2; prior 1.5×, 0.97×, 1.26×) and seed 1 collapses; at
-/// batch 4 seeds 0 and 3 use z (KL 2.8, 3.8; prior 1.15×, 1.47×), seeds 1 and 2 collapse.
-/// What all these runs share: the model is far from having learnt the motion itself. Its PSNR
-/// at t = 1 (seed 0, best of 4: 20.1 dB; seed 2: 18.6) is below the last conditioning frame
-/// copied (21.4 / 21.1 dB) and not far above black frames (18.0 / 17.6 dB), so z's use is decided
-/// while the predictions are still blurs, which may be why it comes down to chance.
+/// Measured with batch normalisation in the frame encoder and decoder (as edenton/svg has it),
+/// last-epoch KL and the prior's variance at bounces over elsewhere: seeds 0–5 all use z (KL
+/// 1.97, 2.29, 2.54, 2.55, 1.79, 2.54 nats; prior 1.49×, 1.24×, 1.30×, 1.30×, 1.90×, 1.31×).
+/// Without it the use of z was down to the seed: seeds 0 and 1 used it (KL 2.2, 2.0; 1.53×,
+/// 1.29×), seeds 2 and 3 collapsed (KL ~1e-5, prior flat), and ten remedies (β = 0, KL delayed,
+/// batch 4 or 16, 2 predictor layers, N(0, 0.02) LSTM init, lr 0.01, nf 16, more data, free
+/// bits, a low initial posterior log-variance) only moved which seeds collapsed. With 60 epochs
+/// instead of 120 z is used for seeds 0–3 too, but seed 2's prior is only 1.05× wider at bounces.
+/// Still true with normalisation: the model has not learnt the motion itself, its PSNR at t = 1
+/// (best of 4: 20.1, 19.3, 19.4, 20.2 dB for seeds 0–3) below the last conditioning frame copied
+/// for seeds 0–2 (21.4, 29.5, 21.1 dB; seed 3: 18.2).
 const BOUNCES: &str = "\
 name: tiny-bounces
 seed: 0
@@ -154,23 +153,32 @@ stages:
 
 #[test]
 fn svg_lp_uses_its_latent_and_its_prior_widens_at_bounces() {
+    uses_its_latent_and_widens_at_bounces(0);
+}
+
+#[test]
+fn svg_lp_uses_its_latent_and_its_prior_widens_at_bounces_with_another_seed() {
+    uses_its_latent_and_widens_at_bounces(2);
+}
+
+fn uses_its_latent_and_widens_at_bounces(seed: u64) {
     let s = Scratch::new();
-    s.write("r.yaml", BOUNCES);
+    s.write("r.yaml", &BOUNCES.replace("seed: 0", &format!("seed: {seed}")));
     ok(&s.run(&["run", "-q", "r.yaml"]));
     let kl = column(&s.csv("tiny-bounces", "lp/loss.csv"), "kl");
-    eprintln!("svg-lp KL per step (nats) every 10 epochs: {:?}", kl.iter().step_by(10).collect::<Vec<_>>());
+    eprintln!("seed {seed}: svg-lp KL per step (nats) every 10 epochs: {:?}", kl.iter().step_by(10).collect::<Vec<_>>());
     let last = kl[kl.len() - 1];
-    assert!(last > 0.5, "the posterior collapsed onto the prior: KL {last} nats per step in the last epoch");
+    assert!(last > 0.5, "seed {seed}: the posterior collapsed onto the prior: KL {last} nats per step in the last epoch");
 
     let per_frame = s.csv("tiny-bounces", "lp-eval/prior_variance.csv");
     let bounces = per_frame.iter().filter(|r| r["bounce"] == "1" && r["frame"] != "1").count();
-    assert!(bounces >= 10, "only {bounces} bounce frames in the test sequences: the comparison would mean little");
+    assert!(bounces >= 10, "seed {seed}: only {bounces} bounce frames in the test sequences: the comparison would mean little");
     let metrics = s.csv("tiny-bounces", "metrics.csv");
     let value = |m: &str| -> f64 {
         let row = metrics.iter().find(|r| r["stage"] == "lp-eval" && r["metric"] == m).unwrap_or_else(|| panic!("no {m} in metrics.csv"));
         row["value"].parse().unwrap()
     };
     let (at_bounce, steady) = (value("prior_variance_bounce"), value("prior_variance_steady"));
-    eprintln!("learned prior's mean variance: {at_bounce} at {bounces} bounce frames, {steady} elsewhere");
-    assert!(at_bounce > 1.1 * steady, "the learned prior is not wider at bounces ({at_bounce}) than elsewhere ({steady})");
+    eprintln!("seed {seed}: learned prior's mean variance: {at_bounce} at {bounces} bounce frames, {steady} elsewhere");
+    assert!(at_bounce > 1.1 * steady, "seed {seed}: the learned prior is not wider at bounces ({at_bounce}) than elsewhere ({steady})");
 }

@@ -155,10 +155,13 @@ pub fn sorted_vars(varmap: &VarMap) -> Vec<(String, candle_core::Var)> {
 
 /// The trainable variables under `prefix` (all when empty), in name order. Use this to give an
 /// optimiser only part of a model (a linear probe trains `head` and leaves `encoder` frozen).
+/// Batch normalisation's running statistics (`running_mean`, `running_var`) are left out: the
+/// forward pass sets them, and a weight decay would otherwise pull them towards 0.
 pub fn vars_under(varmap: &VarMap, prefix: &str) -> Vec<candle_core::Var> {
     sorted_vars(varmap)
         .into_iter()
         .filter(|(n, v)| n.starts_with(prefix) && v.dtype() != DType::U32 && v.dtype() != DType::U8)
+        .filter(|(n, _)| !matches!(n.rsplit('.').next(), Some("running_mean" | "running_var")))
         .map(|(_, v)| v)
         .collect()
 }
@@ -231,6 +234,20 @@ mod tests {
         reinit_with(&vm, 0, "", &|n, _| (n == "scale").then_some(InitKind::Const(2.0)).or(Some(InitKind::Normal { mean: 0.0, std: 0.02 })))
             .unwrap();
         assert_eq!(values(&vm, "scale"), vec![2.0, 2.0]);
+    }
+
+    #[test]
+    fn running_statistics_are_not_trainable() {
+        let vm = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu);
+        candle_nn::batch_norm(3, 1e-5, vb.pp("enc.bn")).unwrap();
+        vb.pp("enc").get_with_hints((3, 2), "weight", Init::Const(0.)).unwrap();
+        reinit(&vm, 0).unwrap();
+        assert_eq!(values(&vm, "enc.bn.running_mean"), vec![0.0; 3]);
+        assert_eq!(values(&vm, "enc.bn.running_var"), vec![1.0; 3]);
+        let trainable: Vec<usize> = vars_under(&vm, "enc").iter().map(|v| v.elem_count()).collect();
+        // enc.bn.bias, enc.bn.weight and enc.weight, in name order.
+        assert_eq!(trainable, vec![3, 3, 6]);
     }
 
     #[test]

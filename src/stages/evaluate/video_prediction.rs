@@ -142,7 +142,7 @@ fn prior_variance(ctx: &mut StageCtx, net: &VideoNet, data: &pipeline_data::Data
     let items: Vec<usize> = (0..n).collect();
     for chunk in items.chunks(16) {
         let x = clips(&data.test, l, chunk, &vec![0; chunk.len()], l.frames, &ctx.device)?;
-        let Some(var) = net.forward(&x, &mut rng)?.prior_variance else {
+        let Some(var) = net.forward(&x, &mut rng, false)?.prior_variance else {
             crate::bail!("internal error: a learned-prior model gave no prior variance");
         };
         let var: Vec<Vec<f32>> = var.to_vec2()?;

@@ -119,10 +119,12 @@ impl VideoNet {
     }
 
     /// The teacher-forced pass over `x` (N×T×C×S×S on [0, 1]) with `rng` drawing ε for z.
-    pub fn forward(&self, x: &Tensor, rng: &mut ChaCha8Rng) -> Result<Forward, StageError> {
+    /// `train`: the frame encoder and decoder normalise with the batch's statistics and update
+    /// their running statistics (training); else they use the running statistics (evaluation).
+    pub fn forward(&self, x: &Tensor, rng: &mut ChaCha8Rng, train: bool) -> Result<Forward, StageError> {
         let (n, t, c, h, w) = x.dims5()?;
         let n_past = self.cfg.n_past.min(t);
-        let (codes, skips) = self.encoder.forward(&x.reshape((n * t, c, h, w))?)?;
+        let (codes, skips) = self.encoder.forward(&x.reshape((n * t, c, h, w))?, train)?;
         let codes = codes.reshape((n, t, self.cfg.g_dim))?;
         let code = |i: usize| codes.i((.., i));
 
@@ -160,7 +162,7 @@ impl VideoNet {
         let rows: Vec<u32> = (0..n).flat_map(|b| (1..t).map(move |i| (b * t + (i - 1).min(n_past - 1)) as u32)).collect();
         let rows = Tensor::from_vec(rows, n * (t - 1), x.device())?;
         let skips = skips.iter().map(|s| s.index_select(&rows, 0)).collect::<candle_core::Result<Vec<_>>>()?;
-        let logits = self.decoder.logits(&preds, &skips)?;
+        let logits = self.decoder.logits(&preds, &skips, train)?;
         let target = x.narrow(1, 1, t - 1)?.reshape((n * (t - 1), c, h, w))?;
         let recon = pipeline_nn::loss::bce_with_logits(&logits, &target)?;
         let mse = pipeline_nn::loss::mse(&candle_nn::ops::sigmoid(&logits.detach())?, &target)?;
@@ -176,14 +178,16 @@ impl VideoNet {
     }
 
     /// Conditions on the first `n_past` frames of `x` (N×T₀×C×S×S, T₀ ≥ n_past) and generates
-    /// `n_future` frames: N×n_future×C×S×S on [0, 1].
+    /// `n_future` frames: N×n_future×C×S×S on [0, 1]. An evaluation pass: the frame encoder and
+    /// decoder use their running statistics, so a sequence's prediction does not depend on the
+    /// others generated with it.
     pub fn generate(&self, x: &Tensor, n_future: usize, rng: &mut ChaCha8Rng) -> Result<Generated, StageError> {
         let (n, t0, c, h, w) = x.dims5()?;
         let n_past = self.cfg.n_past;
         if t0 < n_past {
             crate::bail!("generation needs {n_past} conditioning frames, the sequences have {t0}");
         }
-        let (past_codes, past_skips) = self.encoder.forward(&x.narrow(1, 0, n_past)?.reshape((n * n_past, c, h, w))?)?;
+        let (past_codes, past_skips) = self.encoder.forward(&x.narrow(1, 0, n_past)?.reshape((n * n_past, c, h, w))?, false)?;
         let past_codes = past_codes.reshape((n, n_past, self.cfg.g_dim))?;
         // The last conditioning frame's skips serve every generated frame.
         let skips: Vec<Tensor> = past_skips
@@ -210,8 +214,8 @@ impl VideoNet {
             let (input, prior_var) = self.with_latent(&h_prev, None, &mut post_state, &mut prior_state, rng)?;
             prior_vars.extend(prior_var);
             let code = self.predictor.predict(&input, &mut pred_state)?;
-            let frame = self.decoder.forward(&code, &skips)?;
-            h_prev = self.encoder.forward(&frame)?.0;
+            let frame = self.decoder.forward(&code, &skips, false)?;
+            h_prev = self.encoder.forward(&frame, false)?.0;
             frames.push(frame);
         }
         let prior_variance = match prior_vars.is_empty() {
@@ -297,7 +301,7 @@ mod tests {
         let x = video(2, 5);
         for variant in [Variant::Deterministic, Variant::FixedPrior, Variant::LearnedPrior] {
             let vm = VarMap::new();
-            let f = net(variant, &vm).forward(&x, &mut stream(0, "z")).unwrap();
+            let f = net(variant, &vm).forward(&x, &mut stream(0, "z"), true).unwrap();
             let mse = f.mse.to_scalar::<f32>().unwrap();
             let kl = f.kl.to_scalar::<f32>().unwrap();
             assert!(mse.is_finite() && mse > 0.0, "{variant:?}: {mse}");
@@ -307,12 +311,48 @@ mod tests {
                 Variant::LearnedPrior => assert_eq!(f.prior_variance.unwrap().dims(), &[2, 4]),
                 _ => assert!(f.prior_variance.is_none()),
             }
-            // Every variable of the model gets a gradient from the loss.
+            // Every trainable variable of the model gets a gradient from the loss.
             let grads = (f.recon + f.kl).unwrap().backward().unwrap();
-            for (name, var) in vm.data().lock().unwrap().iter() {
-                assert!(grads.get(var.as_tensor()).is_some(), "{variant:?}: {name} has no gradient");
+            let trainable = pipeline_nn::init::vars_under(&vm, "");
+            for var in &trainable {
+                assert!(grads.get(var.as_tensor()).is_some(), "{variant:?}: a variable has no gradient");
+            }
+            // The rest are the normalisations' running statistics: a training pass moved them
+            // off their start (mean 0, variance 1).
+            let stats: Vec<(String, Vec<f32>)> = pipeline_nn::init::sorted_vars(&vm)
+                .into_iter()
+                .filter(|(n, _)| n.ends_with("running_mean") || n.ends_with("running_var"))
+                .map(|(n, v)| (n, v.as_tensor().to_vec1().unwrap()))
+                .collect();
+            assert_eq!(stats.len() + trainable.len(), vm.all_vars().len());
+            // 8×8 frames: one level. Encoder: the level and the code; decoder: the code (its one
+            // level is the output, without normalisation).
+            assert_eq!(stats.len(), 2 * 3, "{variant:?}");
+            for (name, v) in &stats {
+                let start = if name.ends_with("mean") { 0.0 } else { 1.0 };
+                assert!(v.iter().any(|&x| x != start), "{variant:?}: {name} was not updated: {v:?}");
             }
         }
+    }
+
+    #[test]
+    fn evaluation_passes_use_and_keep_the_running_statistics() {
+        let x = video(2, 5);
+        let vm = VarMap::new();
+        let m = net(Variant::LearnedPrior, &vm);
+        m.forward(&x, &mut stream(0, "z"), true).unwrap();
+        let snapshot = || pipeline_nn::init::sorted_vars(&vm).into_iter().map(|(_, v)| v.as_tensor().flatten_all().unwrap().to_vec1::<f32>().unwrap()).collect::<Vec<_>>();
+        let before = snapshot();
+        let one = |x: &Tensor| m.forward(x, &mut stream(1, "z"), false).unwrap().prior_variance.unwrap().to_vec2::<f32>().unwrap();
+        let both = one(&x);
+        m.generate(&x, 3, &mut stream(1, "z")).unwrap();
+        assert_eq!(snapshot(), before, "an evaluation pass changed the model");
+        // Without batch statistics a sequence's result does not depend on the others with it.
+        let alone = one(&x.narrow(0, 0, 1).unwrap());
+        assert!(alone[0].iter().zip(&both[0]).all(|(a, b)| (a - b).abs() < 1e-6), "{alone:?} vs {both:?}");
+        let train = m.forward(&x.narrow(0, 0, 1).unwrap(), &mut stream(1, "z"), true).unwrap();
+        let train = train.prior_variance.unwrap().to_vec2::<f32>().unwrap();
+        assert!(train[0].iter().zip(&both[0]).any(|(a, b)| (a - b).abs() > 1e-4), "batch statistics had no effect: {train:?}");
     }
 
     #[test]

@@ -5,12 +5,16 @@
 //! channels, LeakyReLU 0.2) down to 4×4, then maps to a `g_dim` vector with a 4×4 convolution and
 //! tanh; the decoder mirrors it with transposed convolutions, each level taking the encoder's
 //! activation of the same size (from the last conditioning frame) concatenated to its input, and
-//! ends in a sigmoid. Batch normalisation is left out: at the small widths used here the network
-//! trains without it, and it would make a frame's encoding depend on the rest of its batch.
-//! Any side 2^k ≥ 8 works; 64 gives the paper's four levels.
+//! ends in a sigmoid. As in the reference code (edenton/svg, `models/dcgan_64.py`) every layer but
+//! the decoder's output is followed by batch normalisation: `train` passes normalise with the
+//! batch's statistics and fold them into running statistics (PyTorch's momentum 0.1, unbiased
+//! variance), which are stored with the weights and used by evaluation passes, so that a
+//! prediction there does not depend on the rest of its batch. The reference normalises each time
+//! step's frames together; here a training batch's frames of all steps are encoded in one call
+//! and share one set of statistics. Any side 2^k ≥ 8 works; 64 gives the paper's four levels.
 
 use candle_core::{Result, Tensor, D};
-use candle_nn::VarBuilder;
+use candle_nn::{BatchNorm, ModuleT, VarBuilder};
 use pipeline_nn::layers::{Conv2d, ConvTranspose2d, Linear};
 
 use pipeline_nn::ops;
@@ -33,10 +37,19 @@ pub fn levels(side: usize) -> Option<usize> {
     (side >= 8 && side.is_power_of_two()).then(|| side.trailing_zeros() as usize - 2)
 }
 
+/// The variable prefix of a layer's batch normalisation, under the layer's own
+/// (`encoder.down0.bn.running_mean`, ...).
+const BN: &str = "bn";
+
+/// PyTorch's `BatchNorm2d` (ε 1e-5, momentum 0.1, γ and β) over dimension 1 of N×C(×H×W).
+fn batch_norm(channels: usize, vb: VarBuilder) -> Result<BatchNorm> {
+    candle_nn::batch_norm(channels, candle_nn::BatchNormConfig::default(), vb.pp(BN))
+}
+
 /// Frames (N×C×S×S) to N×`g_dim` codes, keeping each level's activation for the skips.
 pub struct FrameEncoder {
-    downs: Vec<Conv2d>,
-    last: Conv2d,
+    downs: Vec<(Conv2d, BatchNorm)>,
+    last: (Conv2d, BatchNorm),
 }
 
 impl FrameEncoder {
@@ -46,40 +59,45 @@ impl FrameEncoder {
         let mut c_in = channels;
         for l in 0..n {
             let c_out = nf << l;
-            downs.push(Conv2d::new(c_in, c_out, 4, 1, 2, vb.pp(format!("down{l}")))?);
+            let vb = vb.pp(format!("down{l}"));
+            downs.push((Conv2d::new(c_in, c_out, 4, 1, 2, vb.clone())?, batch_norm(c_out, vb)?));
             c_in = c_out;
         }
-        let last = Conv2d::new(c_in, g_dim, 4, 0, 1, vb.pp("code"))?;
+        let vb = vb.pp("code");
+        let last = (Conv2d::new(c_in, g_dim, 4, 0, 1, vb.clone())?, batch_norm(g_dim, vb)?);
         Ok(Self { downs, last })
     }
 
     /// The code (N×g_dim, in (−1, 1)) and the activations of every level, finest first
-    /// (N×channels×side×side).
-    pub fn forward(&self, x: &Tensor) -> Result<(Tensor, Vec<Tensor>)> {
+    /// (N×channels×side×side). `train`: batch statistics (updating the running ones), else the
+    /// running statistics.
+    pub fn forward(&self, x: &Tensor, train: bool) -> Result<(Tensor, Vec<Tensor>)> {
         let mut skips = Vec::with_capacity(self.downs.len());
         let mut h = x.contiguous()?;
-        for conv in &self.downs {
-            h = leaky_relu(&ops::conv2d(&h, &conv.weight, Some(&conv.bias), 1, 2)?)?;
+        for (conv, bn) in &self.downs {
+            h = leaky_relu(&bn.forward_t(&ops::conv2d(&h, &conv.weight, Some(&conv.bias), 1, 2)?, train)?)?;
             skips.push(h.clone());
         }
         // A 4×4 kernel over the 4×4 map is a dense layer over the flattened map.
-        let (co, c) = (self.last.weight.dim(0)?, self.last.weight.dim(1)?);
-        let code = ops::linear(&h.flatten_from(1)?, &self.last.weight.reshape((co, 16 * c))?, Some(&self.last.bias))?.tanh()?;
-        Ok((code, skips))
+        let (conv, bn) = &self.last;
+        let (co, c) = (conv.weight.dim(0)?, conv.weight.dim(1)?);
+        let code = ops::linear(&h.flatten_from(1)?, &conv.weight.reshape((co, 16 * c))?, Some(&conv.bias))?;
+        Ok((bn.forward_t(&code, train)?.tanh()?, skips))
     }
 }
 
 /// N×`g_dim` vectors plus skips to N×C×S×S frames in [0, 1].
 pub struct FrameDecoder {
-    first: ConvTranspose2d,
-    ups: Vec<ConvTranspose2d>,
+    first: (ConvTranspose2d, BatchNorm),
+    /// Coarsest first; every level but the output has its batch normalisation.
+    ups: Vec<(ConvTranspose2d, Option<BatchNorm>)>,
 }
 
 impl FrameDecoder {
     pub fn new(channels: usize, side: usize, nf: usize, g_dim: usize, vb: VarBuilder) -> Result<Self> {
         let n = levels(side).ok_or_else(|| candle_core::Error::Msg(format!("frame side {side} is not a power of two ≥ 8")))?;
         let top = nf << (n - 1);
-        let first = ConvTranspose2d::new(g_dim, top, 4, 0, 0, 1, vb.pp("code"))?;
+        let first = (ConvTranspose2d::new(g_dim, top, 4, 0, 0, 1, vb.pp("code"))?, batch_norm(top, vb.pp("code"))?);
         // Level l (coarsest first) takes its input concatenated with the encoder's skip: twice
         // the channels.
         let mut ups = Vec::with_capacity(n);
@@ -87,29 +105,31 @@ impl FrameDecoder {
             let c_in = 2 * (nf << l);
             let c_out = if l == 0 { channels } else { nf << (l - 1) };
             let name = if l == 0 { OUTPUT_LAYER.to_string() } else { format!("up{l}") };
-            ups.push(ConvTranspose2d::new(c_in, c_out, 4, 1, 0, 2, vb.pp(name))?);
+            let bn = if l == 0 { None } else { Some(batch_norm(c_out, vb.pp(&name))?) };
+            ups.push((ConvTranspose2d::new(c_in, c_out, 4, 1, 0, 2, vb.pp(name))?, bn));
         }
         Ok(Self { first, ups })
     }
 
     /// Decodes `code` (N×g_dim) with `skips` (as [`FrameEncoder::forward`] returns them, N rows
-    /// each) into N×C×S×S frames.
-    pub fn forward(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
-        candle_nn::ops::sigmoid(&self.logits(code, skips)?)
+    /// each) into N×C×S×S frames; `train` as in [`FrameEncoder::forward`].
+    pub fn forward(&self, code: &Tensor, skips: &[Tensor], train: bool) -> Result<Tensor> {
+        candle_nn::ops::sigmoid(&self.logits(code, skips, train)?)
     }
 
     /// The pixels' logits before the sigmoid, N×C×S×S: training takes its Bernoulli
     /// cross-entropy on these, whose gradient does not vanish where the sigmoid saturates.
-    pub fn logits(&self, code: &Tensor, skips: &[Tensor]) -> Result<Tensor> {
+    pub fn logits(&self, code: &Tensor, skips: &[Tensor], train: bool) -> Result<Tensor> {
         // A 4×4 transposed kernel on a 1×1 map is a dense layer into the flattened 4×4 map.
-        let w = &self.first.weight;
+        let (first, bn) = &self.first;
+        let w = &first.weight;
         let (n, (g, co)) = (code.dim(0)?, (w.dim(0)?, w.dim(1)?));
         let map = ops::linear(code, &w.reshape((g, 16 * co))?.t()?, None)?.reshape((n, co, 4, 4))?;
-        let mut h = leaky_relu(&map.broadcast_add(&self.first.bias.reshape((1, co, 1, 1))?)?)?;
-        for (i, (up, skip)) in self.ups.iter().zip(skips.iter().rev()).enumerate() {
+        let mut h = leaky_relu(&bn.forward_t(&map.broadcast_add(&first.bias.reshape((1, co, 1, 1))?)?, train)?)?;
+        for ((up, bn), skip) in self.ups.iter().zip(skips.iter().rev()) {
             h = ops::conv_transpose2d(&Tensor::cat(&[&h, skip], 1)?, &up.weight, Some(&up.bias), 1, 0, 2)?;
-            if i + 1 < self.ups.len() {
-                h = leaky_relu(&h)?;
+            if let Some(bn) = bn {
+                h = leaky_relu(&bn.forward_t(&h, train)?)?;
             }
         }
         Ok(h)
@@ -231,21 +251,25 @@ mod tests {
         let enc = FrameEncoder::new(1, 64, 4, 16, vb(&vm).pp("encoder")).unwrap();
         let dec = FrameDecoder::new(1, 64, 4, 16, vb(&vm).pp("decoder")).unwrap();
         let x = Tensor::zeros((3, 1, 64, 64), DType::F32, &Device::Cpu).unwrap();
-        let (code, skips) = enc.forward(&x).unwrap();
+        let (code, skips) = enc.forward(&x, false).unwrap();
         assert_eq!(code.dims(), &[3, 16]);
         let sides: Vec<Vec<usize>> = skips.iter().map(|s| s.dims().to_vec()).collect();
         assert_eq!(sides, vec![vec![3, 4, 32, 32], vec![3, 8, 16, 16], vec![3, 16, 8, 8], vec![3, 32, 4, 4]]);
-        let y = dec.forward(&code, &skips).unwrap();
-        assert_eq!(y.dims(), &[3, 1, 64, 64]);
-        let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-        assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
+        for train in [false, true] {
+            let y = dec.forward(&code, &skips, train).unwrap();
+            assert_eq!(y.dims(), &[3, 1, 64, 64]);
+            let v = y.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert!(v.iter().all(|p| (0.0..=1.0).contains(p)));
+        }
         assert_eq!(levels(32), Some(3));
         assert_eq!(levels(48), None);
         assert!(FrameEncoder::new(1, 48, 4, 16, vb(&vm).pp("bad")).is_err());
     }
 
-    /// The encoder and decoder against candle's own convolutions with the same weights, in f64:
-    /// values and the gradients of every weight.
+    /// The encoder and decoder against candle's own convolutions with the same weights and batch
+    /// normalisation written out, in f64: values and the gradients of every trained weight in
+    /// training mode (batch statistics), the running statistics that leaves, and values in
+    /// evaluation mode (running statistics).
     #[test]
     fn encoder_and_decoder_match_candle_convolutions() {
         let dev = Device::Cpu;
@@ -253,46 +277,103 @@ mod tests {
         let vb64 = VarBuilder::from_varmap(&vm, DType::F64, &dev);
         let enc = FrameEncoder::new(1, 16, 3, 5, vb64.pp("encoder")).unwrap();
         let dec = FrameDecoder::new(1, 16, 3, 5, vb64.pp("decoder")).unwrap();
-        for (i, (_, var)) in pipeline_nn::init::sorted_vars(&vm).iter().enumerate() {
+        for (i, (name, var)) in pipeline_nn::init::sorted_vars(&vm).iter().enumerate() {
             let n = var.elem_count();
-            let v: Vec<f64> = (0..n).map(|j| (((j + 31 * i) * 7919) % 1009) as f64 / 1009.0 - 0.5).collect();
+            // Variances must be positive: those in [0.5, 1.5).
+            let shift = if name.ends_with("running_var") { 1.0 } else { 0.0 };
+            let v: Vec<f64> = (0..n).map(|j| (((j + 31 * i) * 7919) % 1009) as f64 / 1009.0 - 0.5 + shift).collect();
             var.set(&Tensor::from_vec(v, var.shape(), &dev).unwrap()).unwrap();
         }
         let xv: Vec<f64> = (0..2 * 256).map(|j| ((j * 13) % 17) as f64 / 17.0).collect();
         let x = Tensor::from_vec(xv, (2, 1, 16, 16), &dev).unwrap();
         let w = |k: &str| vm.data().lock().unwrap()[k].as_tensor().clone();
-        let bias = |y: Tensor, k: &str| y.broadcast_add(&w(k).reshape((1, (), 1, 1)).unwrap()).unwrap();
+        let per_channel = |k: &str, rank: usize| {
+            let mut shape = vec![1; rank];
+            shape[1] = w(k).dim(0).unwrap();
+            w(k).reshape(shape).unwrap()
+        };
+        let bias = |y: Tensor, k: &str| y.broadcast_add(&per_channel(k, 4)).unwrap();
+        // Batch normalisation of `y` (N×C or N×C×H×W) under `k`: over every dimension but 1, with
+        // the batch's mean and biased variance in training, the running ones otherwise.
+        let norm = |y: Tensor, k: &str, train: bool| {
+            let r = y.rank();
+            let (mean, var) = if train {
+                let axes: Vec<usize> = (0..r).filter(|&d| d != 1).collect();
+                let mean_over = |t: Tensor| axes.iter().fold(t, |t, &d| t.mean_keepdim(d).unwrap());
+                let mean = mean_over(y.clone());
+                let var = mean_over(y.broadcast_sub(&mean).unwrap().sqr().unwrap());
+                (mean, var)
+            } else {
+                (per_channel(&format!("{k}.bn.running_mean"), r), per_channel(&format!("{k}.bn.running_var"), r))
+            };
+            let unit = y.broadcast_sub(&mean).unwrap().broadcast_div(&(var + 1e-5).unwrap().sqrt().unwrap()).unwrap();
+            unit.broadcast_mul(&per_channel(&format!("{k}.bn.weight"), r)).unwrap().broadcast_add(&per_channel(&format!("{k}.bn.bias"), r)).unwrap()
+        };
         // The reference: candle's conv2d / conv_transpose2d, NCHW throughout.
-        let mut h = x.clone();
-        let mut skips = Vec::new();
-        for l in 0..2 {
-            let k = format!("encoder.down{l}");
-            h = leaky_relu(&bias(h.conv2d(&w(&format!("{k}.weight")), 1, 2, 1, 1).unwrap(), &format!("{k}.bias"))).unwrap();
-            skips.push(h.clone());
-        }
-        let code = bias(h.conv2d(&w("encoder.code.weight"), 0, 1, 1, 1).unwrap(), "encoder.code.bias").flatten_from(1).unwrap().tanh().unwrap();
-        let mut h = leaky_relu(&bias(code.reshape((2, 5, 1, 1)).unwrap().conv_transpose2d(&w("decoder.code.weight"), 0, 0, 1, 1).unwrap(), "decoder.code.bias")).unwrap();
-        for (i, name) in ["up1", "up0"].iter().enumerate() {
-            let k = format!("decoder.{name}");
-            let cat = Tensor::cat(&[&h, &skips[1 - i]], 1).unwrap();
-            h = bias(cat.conv_transpose2d(&w(&format!("{k}.weight")), 1, 0, 2, 1).unwrap(), &format!("{k}.bias"));
-            if i == 0 {
-                h = leaky_relu(&h).unwrap();
+        let reference = |train: bool| {
+            let mut h = x.clone();
+            let mut skips = Vec::new();
+            let mut pre_norm = Vec::new();
+            for l in 0..2 {
+                let k = format!("encoder.down{l}");
+                let y = bias(h.conv2d(&w(&format!("{k}.weight")), 1, 2, 1, 1).unwrap(), &format!("{k}.bias"));
+                pre_norm.push(y.clone());
+                h = leaky_relu(&norm(y, &k, train)).unwrap();
+                skips.push(h.clone());
             }
-        }
-        let (got_code, got_skips) = enc.forward(&x).unwrap();
-        let got = dec.logits(&got_code, &got_skips).unwrap();
+            let y = bias(h.conv2d(&w("encoder.code.weight"), 0, 1, 1, 1).unwrap(), "encoder.code.bias").flatten_from(1).unwrap();
+            let code = norm(y, "encoder.code", train).tanh().unwrap();
+            let y = bias(code.reshape((2, 5, 1, 1)).unwrap().conv_transpose2d(&w("decoder.code.weight"), 0, 0, 1, 1).unwrap(), "decoder.code.bias");
+            let mut h = leaky_relu(&norm(y, "decoder.code", train)).unwrap();
+            for (i, name) in ["up1", "up0"].iter().enumerate() {
+                let k = format!("decoder.{name}");
+                let cat = Tensor::cat(&[&h, &skips[1 - i]], 1).unwrap();
+                h = bias(cat.conv_transpose2d(&w(&format!("{k}.weight")), 1, 0, 2, 1).unwrap(), &format!("{k}.bias"));
+                if i == 0 {
+                    h = leaky_relu(&norm(h, &k, train)).unwrap();
+                }
+            }
+            (code, h, pre_norm)
+        };
         let max_diff = |a: &Tensor, b: &Tensor| (a - b).unwrap().abs().unwrap().flatten_all().unwrap().max(0).unwrap().to_scalar::<f64>().unwrap();
+        let (code, h, pre_norm) = reference(true);
+        let stat = |k: &str| w(k).to_vec1::<f64>().unwrap();
+        let (mean0, var0) = (stat("encoder.down0.bn.running_mean"), stat("encoder.down0.bn.running_var"));
+        let (got_code, got_skips) = enc.forward(&x, true).unwrap();
+        let got = dec.logits(&got_code, &got_skips, true).unwrap();
         assert_eq!(got.dims(), &[2, 1, 16, 16]);
         assert!(max_diff(&got, &h) < 1e-10, "{}", max_diff(&got, &h));
         assert!(max_diff(&got_code, &code) < 1e-10);
         let probe = Tensor::from_vec((0..512).map(|j| (j as f64 * 0.37).sin()).collect::<Vec<_>>(), (2, 1, 16, 16), &dev).unwrap();
         let g_want = (h * &probe).unwrap().sum_all().unwrap().backward().unwrap();
         let g_got = (got * &probe).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, var) in pipeline_nn::init::sorted_vars(&vm) {
+        let trainable = pipeline_nn::init::vars_under(&vm, "");
+        for var in &trainable {
             let (a, b) = (g_got.get(var.as_tensor()).unwrap(), g_want.get(var.as_tensor()).unwrap());
-            assert!(max_diff(a, b) < 1e-9, "{name}: gradient differs by {}", max_diff(a, b));
+            assert!(max_diff(a, b) < 1e-9, "a gradient differs by {}", max_diff(a, b));
         }
+        // Six layers, weight and bias each, and five normalisations (every layer but the
+        // decoder's output), γ and β each.
+        assert_eq!(trainable.len(), 6 * 2 + 5 * 2);
+        // The running statistics moved 10% of the way to the batch's, with the unbiased variance
+        // (PyTorch's), here for the first level: 2 frames × 8 × 8 values per channel.
+        let y = &pre_norm[0];
+        for c in 0..3 {
+            let v: Vec<f64> = y.narrow(1, c, 1).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let unbiased = v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64;
+            let (mean, var) = (stat("encoder.down0.bn.running_mean")[c], stat("encoder.down0.bn.running_var")[c]);
+            assert!((mean - (0.9 * mean0[c] + 0.1 * m)).abs() < 1e-12, "channel {c}: running mean {mean}");
+            assert!((var - (0.9 * var0[c] + 0.1 * unbiased)).abs() < 1e-12, "channel {c}: running variance {var}");
+        }
+        // Evaluation: the running statistics (as updated by the pass above), left as they are.
+        let before = stat("decoder.up1.bn.running_var");
+        let (code, h, _) = reference(false);
+        let (got_code, got_skips) = enc.forward(&x, false).unwrap();
+        let got = dec.logits(&got_code, &got_skips, false).unwrap();
+        assert!(max_diff(&got, &h) < 1e-10, "{}", max_diff(&got, &h));
+        assert!(max_diff(&got_code, &code) < 1e-10);
+        assert_eq!(stat("decoder.up1.bn.running_var"), before);
     }
 
     #[test]
