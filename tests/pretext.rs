@@ -372,7 +372,11 @@ fn explore() {
             // Digits of the videos' scale (half the side) on a canvas of their frames' size.
             let side = env("SIDE", 64.0) as usize;
             let small = synth_digits(&SynthDigitsParams { train: probe_n, test: 500, size: side / 2, warp, noise, ..Default::default() }, 3).unwrap();
-            run(Kind::Ingest, "pad", &[("data", &Artifact::Dataset(Arc::new(small)))], serde_json::json!({"size": side}))
+            if std::env::var("PLACE").as_deref() == Ok("anywhere") {
+                scattered(&small, side)
+            } else {
+                run(Kind::Ingest, "pad", &[("data", &Artifact::Dataset(Arc::new(small)))], serde_json::json!({"size": side}))
+            }
         } else {
             noisy_digits(probe_n, 500, warp, noise)
         };
@@ -384,4 +388,26 @@ fn explore() {
         }
     }
     eprintln!("total {:.1}s", t0.elapsed().as_secs_f64());
+}
+
+/// `data`'s images each at its own place on a `side`×`side` zero canvas (as the digits of
+/// moving-digits frames are), for `explore`'s `PLACE=anywhere`.
+fn scattered(data: &pipeline_data::Dataset, side: usize) -> Artifact {
+    use pipeline_data::{Dataset, Layout, Split};
+    let l = data.layout;
+    let to = Layout { height: side, width: side, ..l };
+    let free = side - l.height;
+    let place = |s: &Split, salt: usize| {
+        let mut images = vec![0u8; s.len * to.item_len()];
+        for (i, (src, dst)) in s.images.chunks_exact(l.height * l.width).zip(images.chunks_exact_mut(side * side)).enumerate() {
+            // A fixed scatter of offsets (multiplicative hashing of the index).
+            let h = (i + salt).wrapping_mul(2654435761) >> 7;
+            let (top, left) = (h % (free + 1), (h / (free + 1)) % (free + 1));
+            for y in 0..l.height {
+                dst[(top + y) * side + left..][..l.width].copy_from_slice(&src[y * l.width..][..l.width]);
+            }
+        }
+        Split { images, labels: s.labels.clone(), len: s.len }
+    };
+    Artifact::Dataset(Arc::new(Dataset::new(&format!("{}+scattered", data.source), to, data.classes.clone(), place(&data.train, 0), place(&data.test, 1 << 20))))
 }

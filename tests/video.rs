@@ -127,9 +127,9 @@ fn still_images_and_too_short_videos_are_refused() {
 /// SVG-LP on 32×32 moving digits (one digit, its new direction after a bounce random): the
 /// posterior carries information (the KL stays well above the ~1e-5 nats of a collapsed
 /// posterior) and the learned prior is wider where a bounce makes the next frame unpredictable
-/// than elsewhere, the paper's "model of uncertainty". Checked for seeds 0 and 2 (data and
-/// weights both follow the seed), one test each so that they run side by side: about 33 s of
-/// CPU each, on one core.
+/// than elsewhere, the paper's "model of uncertainty". Checked for seed 2 (data and weights both
+/// follow the seed), one that collapsed before the frame networks had batch normalisation; about
+/// 33 s of CPU. Seeds 0–5 were measured (below); one seed is run to keep the suite's time.
 ///
 /// Measured with batch normalisation in the frame encoder and decoder (as edenton/svg has it),
 /// last-epoch KL and the prior's variance at bounces over elsewhere: seeds 0–5 all use z (KL
@@ -144,7 +144,7 @@ fn still_images_and_too_short_videos_are_refused() {
 /// for seeds 0–2 (21.4, 29.5, 21.1 dB; seed 3: 18.2).
 const BOUNCES: &str = "\
 name: tiny-bounces
-seed: 0
+seed: 2
 stages:
   data: {kind: ingest, source: moving-digits, with: {train: 64, test: 20, frames: 12, digits: 1, side: 32}}
   lp: {kind: pretrain, method: svg-lp, needs: [data], with: {n_past: 3, n_future: 4, nf: 8, g_dim: 64, rnn_size: 64, predictor_layers: 1, z_dim: 4, kl_warmup: 0.5, epochs: 120, batch: 8, lr: 0.005}}
@@ -153,32 +153,23 @@ stages:
 
 #[test]
 fn svg_lp_uses_its_latent_and_its_prior_widens_at_bounces() {
-    uses_its_latent_and_widens_at_bounces(0);
-}
-
-#[test]
-fn svg_lp_uses_its_latent_and_its_prior_widens_at_bounces_with_another_seed() {
-    uses_its_latent_and_widens_at_bounces(2);
-}
-
-fn uses_its_latent_and_widens_at_bounces(seed: u64) {
     let s = Scratch::new();
-    s.write("r.yaml", &BOUNCES.replace("seed: 0", &format!("seed: {seed}")));
+    s.write("r.yaml", BOUNCES);
     ok(&s.run(&["run", "-q", "r.yaml"]));
     let kl = column(&s.csv("tiny-bounces", "lp/loss.csv"), "kl");
-    eprintln!("seed {seed}: svg-lp KL per step (nats) every 10 epochs: {:?}", kl.iter().step_by(10).collect::<Vec<_>>());
+    eprintln!("svg-lp KL per step (nats) every 10 epochs: {:?}", kl.iter().step_by(10).collect::<Vec<_>>());
     let last = kl[kl.len() - 1];
-    assert!(last > 0.5, "seed {seed}: the posterior collapsed onto the prior: KL {last} nats per step in the last epoch");
+    assert!(last > 0.5, "the posterior collapsed onto the prior: KL {last} nats per step in the last epoch");
 
     let per_frame = s.csv("tiny-bounces", "lp-eval/prior_variance.csv");
     let bounces = per_frame.iter().filter(|r| r["bounce"] == "1" && r["frame"] != "1").count();
-    assert!(bounces >= 10, "seed {seed}: only {bounces} bounce frames in the test sequences: the comparison would mean little");
+    assert!(bounces >= 10, "only {bounces} bounce frames in the test sequences: the comparison would mean little");
     let metrics = s.csv("tiny-bounces", "metrics.csv");
     let value = |m: &str| -> f64 {
         let row = metrics.iter().find(|r| r["stage"] == "lp-eval" && r["metric"] == m).unwrap_or_else(|| panic!("no {m} in metrics.csv"));
         row["value"].parse().unwrap()
     };
     let (at_bounce, steady) = (value("prior_variance_bounce"), value("prior_variance_steady"));
-    eprintln!("seed {seed}: learned prior's mean variance: {at_bounce} at {bounces} bounce frames, {steady} elsewhere");
-    assert!(at_bounce > 1.1 * steady, "seed {seed}: the learned prior is not wider at bounces ({at_bounce}) than elsewhere ({steady})");
+    eprintln!("learned prior's mean variance: {at_bounce} at {bounces} bounce frames, {steady} elsewhere");
+    assert!(at_bounce > 1.1 * steady, "the learned prior is not wider at bounces ({at_bounce}) than elsewhere ({steady})");
 }

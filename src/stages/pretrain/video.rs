@@ -58,10 +58,10 @@ pipeline_params::params! {
         /// LSTM layers of the inference network q(z_t | x_1:t) and of the learned prior.
         latent_layers: usize = 1, range(1, 8);
         /// Fraction of the training steps over which the KL weight rises linearly from 0 to
-        /// `beta` (KL warm-up); 0: `beta` from the first step, as in the paper. Before the frame
-        /// networks had batch normalisation, the posterior often collapsed (z unused) at the few
-        /// thousand steps that run here with or without it; some runs that collapsed without it
-        /// did not with it. Measured with normalisation only with it.
+        /// `beta` (KL warm-up); 0: `beta` from the first step, as in the paper. Added against
+        /// posterior collapse (z unused) in the few thousand steps run here, when the frame
+        /// networks had no batch normalisation; with it, training without the warm-up has not
+        /// been measured.
         kl_warmup: f64 = 0.5, range(0.0, 1.0);
     }
 }
