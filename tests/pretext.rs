@@ -264,9 +264,9 @@ fn colorization_features_beat_untrained_ones_on_class_coloured_shapes() {
     // textures (color-shapes' `palette: by-class`, `backdrop: grey`): a shape's ab can be
     // predicted from L only by recognising the shape, as grass is green in natural images. The
     // floor is the same L-input network untrained. What it takes (stages' seed 7, probes on 500
-    // labels): ~600 steps on 2000 images. At 1000 images × 12 epochs conv3 is a tie (0.296
-    // against 0.290) and fc loses (0.186 against 0.226); at 2000 × 5 likewise (0.288 against 0.282,
-    // 0.200 against 0.228); at lr 3e-3 the features die (0.128, chance). It also took centring
+    // labels, measured at grid 20): ~600 steps on 2000 images. At 1000 images × 12 epochs conv3
+    // is a tie (0.296 against 0.290) and fc loses (0.186 against 0.226); at 2000 × 5 likewise
+    // (0.288 against 0.282, 0.200 against 0.228); at lr 3e-3 the features die (0.128, chance). It also took centring
     // the ab bins on 0 (greys had scattered over four bins; held-out pixel accuracy 0.22 → 0.69).
     // On the default color-shapes, whose shape and background colours are drawn independently of
     // the shape, ab given L tells little of the shape and the features lose to the untrained
