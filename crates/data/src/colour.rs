@@ -41,8 +41,7 @@ pub fn class_colour(class: usize, classes: usize, rng: &mut ChaCha8Rng) -> Rgb {
         let lin = LinSrgb::from_color_unclamped(Lab::new(l, chroma * hue.cos(), chroma * hue.sin()));
         // Chroma 0 is a grey, always in gamut, so the loop ends.
         if [lin.red, lin.green, lin.blue].iter().all(|v| (-1e-4..=1.0 + 1e-4).contains(v)) || chroma <= 0.0 {
-            let s: Srgb<f32> = Srgb::from_linear(lin);
-            return [s.red, s.green, s.blue].map(|v| v.clamp(0.0, 1.0));
+            return encoded(lin);
         }
         chroma = (chroma - 1.0).max(0.0);
     }
@@ -55,7 +54,11 @@ pub fn lightness(c: Rgb) -> f32 {
 
 /// The grey of the same lightness as `c`.
 pub fn grey_of(c: Rgb) -> Rgb {
-    let lin = LinSrgb::from_color(Lab::new(lightness(c), 0.0, 0.0));
+    encoded(LinSrgb::from_color(Lab::new(lightness(c), 0.0, 0.0)))
+}
+
+/// A linear-light colour as sRGB, each channel clamped to [0, 1].
+fn encoded(lin: LinSrgb) -> Rgb {
     let s: Srgb<f32> = Srgb::from_linear(lin);
     [s.red, s.green, s.blue].map(|v| v.clamp(0.0, 1.0))
 }

@@ -161,9 +161,15 @@ pub fn vars_under(varmap: &VarMap, prefix: &str) -> Vec<candle_core::Var> {
     sorted_vars(varmap)
         .into_iter()
         .filter(|(n, v)| n.starts_with(prefix) && v.dtype() != DType::U32 && v.dtype() != DType::U8)
-        .filter(|(n, _)| !matches!(n.rsplit('.').next(), Some("running_mean" | "running_var")))
+        .filter(|(n, _)| !is_running_statistic(n))
         .map(|(_, v)| v)
         .collect()
+}
+
+/// Whether variable `name` is a batch normalisation's running statistic (`….running_mean`,
+/// `….running_var`): set by forward passes, never by an optimiser.
+pub fn is_running_statistic(name: &str) -> bool {
+    matches!(name.rsplit('.').next(), Some("running_mean" | "running_var"))
 }
 
 #[cfg(test)]

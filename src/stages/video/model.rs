@@ -321,7 +321,7 @@ mod tests {
             // off their start (mean 0, variance 1).
             let stats: Vec<(String, Vec<f32>)> = pipeline_nn::init::sorted_vars(&vm)
                 .into_iter()
-                .filter(|(n, _)| n.ends_with("running_mean") || n.ends_with("running_var"))
+                .filter(|(n, _)| pipeline_nn::init::is_running_statistic(n))
                 .map(|(n, v)| (n, v.as_tensor().to_vec1().unwrap()))
                 .collect();
             assert_eq!(stats.len() + trainable.len(), vm.all_vars().len());
