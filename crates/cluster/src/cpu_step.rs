@@ -1,6 +1,8 @@
 //! The Lloyd step on the CPU as one fused pass, as scikit-learn's `lloyd_iter_chunked_dense`
-//! does: per block of rows, one GEMM for x·cᵀ, then argmin and the cluster sums while the block
-//! is in cache. Avoids the several full `n × k` passes and allocations of the tensor-op version.
+//! does: per block of rows, the nearest centroids (the packed AVX2 kernel of
+//! [`crate::avx2_nearest`], or one GEMM for x·cᵀ and an argmin), then the cluster sums while the
+//! block is in cache. Avoids the several full `n × k` passes and allocations of the tensor-op
+//! version.
 //!
 //! The rows are cut into a fixed number of chunks that depends only on the problem size, each
 //! summed in order and the chunks combined in order, so results do not depend on thread count.
@@ -8,6 +10,7 @@
 use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
+use crate::avx2_nearest::Panels;
 use crate::step::Step;
 
 /// Elements of a block's `rows × k` distance buffer (512 KB): it stays in L2. Measured at
@@ -29,6 +32,8 @@ struct Kernel<'a> {
     c: &'a [f32],
     c_sq: &'a [f32],
     accumulate: bool,
+    /// The centroids packed for [`crate::avx2_nearest`]; `Some` only where that kernel runs.
+    panels: Option<&'a Panels>,
 }
 
 /// One chunk of rows: its points and squared norms in, its labels and distances out.
@@ -42,6 +47,30 @@ struct Rows<'a> {
 /// One chunk's share of the cluster sums (`k × d`, empty without accumulation) and counts.
 type Partial = (Vec<f64>, Vec<u64>);
 
+/// Where the distances come from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Distances {
+    /// [`crate::avx2_nearest`]; the CPU must have AVX2 and FMA.
+    Packed,
+    /// `gemm` products and an argmin over them.
+    Gemm,
+}
+
+impl Distances {
+    /// The packed kernel on x86-64 with AVX2 and FMA but not AVX-512, where `gemm`'s own AVX-512
+    /// kernels are kept (no AVX-512 host was at hand to compare the two on); `gemm` elsewhere.
+    pub fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+            && !std::arch::is_x86_feature_detected!("avx512f")
+        {
+            return Distances::Packed;
+        }
+        Distances::Gemm
+    }
+}
+
 /// `x` is `n × d` row-major and `x_sq` its squared row norms; `c` is `k × d` row-major.
 pub(crate) fn step(
     x: &[f32],
@@ -50,6 +79,7 @@ pub(crate) fn step(
     c: &[f32],
     k: usize,
     accumulate: bool,
+    distances: Distances,
 ) -> Step {
     let n = x_sq.len();
     let c_sq: Vec<f32> = c
@@ -57,6 +87,7 @@ pub(crate) fn step(
         .map(|r| r.iter().map(|v| v * v).sum())
         .collect();
     let block = (BLOCK_ELEMS / k).clamp(BLOCK_ROWS.0, BLOCK_ROWS.1);
+    let panels = (distances == Distances::Packed).then(|| Panels::new(c, &c_sq, k, d));
     let kern = Kernel {
         d,
         k,
@@ -64,6 +95,7 @@ pub(crate) fn step(
         c,
         c_sq: &c_sq,
         accumulate,
+        panels: panels.as_ref(),
     };
     let by_memory = if accumulate {
         (ACC_BYTES / (k * d * 8)).max(1)
@@ -129,6 +161,53 @@ fn chunk(kern: &Kernel, rows: Rows) -> Partial {
     chunk_body(kern, rows)
 }
 
+/// For the block `xb` of `m` rows: each row's nearest centroid into `labels` and its
+/// `‖c‖² − 2·x·c` (the squared distance less ‖x‖²) into `best`. `buf` (`m × k`) is scratch.
+#[inline(always)]
+fn nearest(kern: &Kernel, xb: &[f32], m: usize, buf: &mut [f32], labels: &mut [u32], best: &mut [f32]) {
+    let Kernel { d, k, c, c_sq, .. } = *kern;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(panels) = kern.panels {
+        // SAFETY: panels are only built for `Distances::Packed`, which needs AVX2 and FMA.
+        unsafe { crate::avx2_nearest::nearest(xb, m, panels, labels, best) };
+        return;
+    }
+    // buf starts as ‖c‖² in every row; the GEMM adds −2·x·cᵀ.
+    for row in buf[..m * k].chunks_exact_mut(k) {
+        row.copy_from_slice(c_sq);
+    }
+    // SAFETY: dst is m × k row-major inside buf; lhs is the m × d block of x (row stride d);
+    // rhs is cᵀ, d × k, read from c (k × d row-major) with row stride 1 and column stride d.
+    unsafe {
+        gemm(
+            m,
+            k,
+            d,
+            buf.as_mut_ptr(),
+            1,
+            k as isize,
+            true,
+            xb.as_ptr(),
+            1,
+            d as isize,
+            c.as_ptr(),
+            d as isize,
+            1,
+            1.0,
+            -2.0,
+            false,
+            false,
+            false,
+            Parallelism::None,
+        );
+    }
+    for (r, row) in buf[..m * k].chunks_exact(k).enumerate() {
+        let (j, v) = argmin(row);
+        labels[r] = j as u32;
+        best[r] = v;
+    }
+}
+
 /// Defines a copy of [`chunk_body`] compiled with the given target features.
 macro_rules! chunk_with_features {
     ($name:ident, $features:literal) => {
@@ -155,52 +234,24 @@ fn chunk_body(kern: &Kernel, rows: Rows) -> Partial {
         d,
         k,
         block,
-        c,
-        c_sq,
         accumulate,
+        ..
     } = *kern;
     let mut sums = vec![0f64; if accumulate { k * d } else { 0 }];
     // A block's sums in f32 (full-width vectors, no conversions: the f64 per-row sums took
     // about a fifth of a step), added into the f64 totals once per block of at most 1,024 rows.
     let mut block_sums = vec![0f32; sums.len()];
     let mut counts = vec![0u64; k];
-    let mut buf = vec![0f32; block * k];
+    // Scratch for the gemm path's distance block; the packed kernel needs none.
+    let mut buf = vec![0f32; if kern.panels.is_some() { 0 } else { block * k }];
     for b0 in (0..labels.len()).step_by(block) {
         let m = block.min(labels.len() - b0);
         let xb = &x[b0 * d..(b0 + m) * d];
-        // buf starts as ‖c‖² in every row; the GEMM adds −2·x·cᵀ, leaving ‖x − c‖² − ‖x‖².
-        for row in buf[..m * k].chunks_exact_mut(k) {
-            row.copy_from_slice(c_sq);
-        }
-        // SAFETY: dst is m × k row-major inside buf; lhs is the m × d block of x (row stride d);
-        // rhs is cᵀ, d × k, read from c (k × d row-major) with row stride 1 and column stride d.
-        unsafe {
-            gemm(
-                m,
-                k,
-                d,
-                buf.as_mut_ptr(),
-                1,
-                k as isize,
-                true,
-                xb.as_ptr(),
-                1,
-                d as isize,
-                c.as_ptr(),
-                d as isize,
-                1,
-                1.0,
-                -2.0,
-                false,
-                false,
-                false,
-                Parallelism::None,
-            );
-        }
+        // ‖x − c‖² − ‖x‖² to the nearest centroid lands in dist, ‖x‖² is added below.
+        nearest(kern, xb, m, &mut buf, &mut labels[b0..b0 + m], &mut dist[b0..b0 + m]);
         for r in 0..m {
-            let (best, best_v) = argmin(&buf[r * k..(r + 1) * k]);
-            labels[b0 + r] = best as u32;
-            dist[b0 + r] = (best_v + x_sq[b0 + r]).max(0.0);
+            let best = labels[b0 + r] as usize;
+            dist[b0 + r] = (dist[b0 + r] + x_sq[b0 + r]).max(0.0);
             counts[best] += 1;
             if accumulate {
                 for (s, &v) in block_sums[best * d..(best + 1) * d]
@@ -263,5 +314,28 @@ mod tests {
         v[3] = -1.0;
         assert_eq!(argmin(&v), (3, -1.0));
         assert_eq!(argmin(&[2.0, 1.0, 3.0]), (1, 1.0));
+    }
+
+    /// Hosts with AVX2 run the packed kernel, so the `gemm` path (AVX-512 and other CPUs) is
+    /// checked against it here.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn gemm_path_matches_the_packed_kernel() {
+        use rand::{Rng, SeedableRng};
+        if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
+            return;
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        // Several blocks and chunks; k and d off the panel and tile sizes.
+        let (n, d, k) = (5000, 37, 41);
+        let x: Vec<f32> = (0..n * d).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let c: Vec<f32> = (0..k * d).map(|_| rng.random_range(-1.0..1.0)).collect();
+        let x_sq: Vec<f32> = x.chunks_exact(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
+        let packed = step(&x, &x_sq, d, &c, k, true, Distances::Packed);
+        let gemm = step(&x, &x_sq, d, &c, k, true, Distances::Gemm);
+        assert_eq!(packed.labels, gemm.labels);
+        assert_eq!(packed.counts, gemm.counts);
+        assert!(packed.dist.iter().zip(&gemm.dist).all(|(a, b)| (a - b).abs() < 1e-4));
+        assert!(packed.sums.iter().zip(&gemm.sums).all(|(a, b)| (a - b).abs() < 1e-3));
     }
 }

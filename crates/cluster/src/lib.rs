@@ -5,6 +5,7 @@
 //! candle runs on the CPU and on CUDA alike.
 
 mod assign;
+mod avx2_nearest;
 mod cpu_step;
 mod error;
 mod input;

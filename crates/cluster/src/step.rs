@@ -162,7 +162,7 @@ pub(crate) fn step(
     accumulate: bool,
 ) -> Result<Step, ClusterError> {
     match with_cpu_slice(&p.x, |x| {
-        crate::cpu_step::step(x, &p.sq, p.d, centroids, k, accumulate)
+        crate::cpu_step::step(x, &p.sq, p.d, centroids, k, accumulate, crate::cpu_step::Distances::best())
     })? {
         Some(s) => Ok(s),
         None => tensor_step(p, centroids, k, accumulate),
