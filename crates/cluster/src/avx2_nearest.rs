@@ -82,8 +82,10 @@ pub(crate) unsafe fn nearest(x: &[f32], m: usize, panels: &Panels, labels: &mut 
         let rows = MR.min(m - r0);
         // A short last tile repeats its last row: the same work, results not kept.
         let x_rows: [*const f32; MR] = std::array::from_fn(|i| x[(r0 + i.min(rows - 1)) * d..].as_ptr());
-        // The next tile's rows, one cache line at a time, while this one computes: without it
-        // the first panel of each tile waits on memory for several row streams at once.
+        // The next tile's rows, one cache line at a time, while this one computes, so that its
+        // first panel does not wait on six row streams from memory at once. (In a standalone
+        // loop over 60,000 rows it measured 2–4 % faster; in the whole step that is within the
+        // host's noise.)
         if r0 + 2 * MR <= m {
             let next = x[(r0 + MR) * d..(r0 + 2 * MR) * d].as_ptr();
             for l in (0..MR * d).step_by(16) {
