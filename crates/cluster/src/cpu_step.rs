@@ -13,8 +13,10 @@ use rayon::prelude::*;
 use crate::avx2_nearest::Panels;
 use crate::step::Step;
 
-/// Elements of a block's `rows × k` distance buffer (512 KB): it stays in L2. Measured at
-/// k = 100, blocks of 1024 rows beat 128-512 by 5-10%.
+/// Elements of a block's `rows × k` distance buffer on the `gemm` path (512 KB): it stays in
+/// L2. Measured at k = 100, blocks of 1024 rows beat 128-512 by 5-10%. The packed kernel keeps
+/// no such buffer; there the block only sets how many rows the f32 cluster sums take before
+/// they are added into the f64 totals, kept the same so both paths sum alike.
 const BLOCK_ELEMS: usize = 1 << 17;
 /// Rows per block, within these bounds.
 const BLOCK_ROWS: (usize, usize) = (16, 1024);
