@@ -12,6 +12,7 @@ static ALL: &[&dyn AnyMethod] = &[
     &ingest::loaders::Cifar10,
     &ingest::loaders::ImageFolder,
     &ingest::pad::Pad,
+    &ingest::noise::Noise,
     &pretext::rotation::Rotation,
     &pretext::jigsaw::Jigsaw,
     &pretext::relative_position::RelativePosition,

@@ -16,6 +16,7 @@ pub mod dataset;
 mod error;
 mod files;
 mod generate;
+pub mod noise;
 pub mod glyphs;
 pub mod idx;
 mod preview;
@@ -27,6 +28,7 @@ pub mod subset;
 
 pub use dataset::{Dataset, DatasetMeta, Layout, Split};
 pub use error::DataError;
+pub use noise::noisy;
 pub use preview::preview_png;
 pub use sources::cifar10::{cifar10, Cifar10Params};
 pub use sources::color_shapes::{color_shapes, ColorShapesParams};

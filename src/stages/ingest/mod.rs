@@ -3,6 +3,7 @@
 
 pub mod loaders;
 pub mod moving_digits;
+pub mod noise;
 pub mod pad;
 pub mod synth_digits;
 
