@@ -325,13 +325,15 @@ fn temporal_order_learns_its_triplets_and_is_judged_on_padded_digits() {
     // probe digits; 10 epochs at lr 3e-4, batch 16; converged probe on 500 digits). Seeds 7, 11,
     // 5, conv3 linear/kNN: 0.764/0.646, 0.880/0.738, 0.828/0.664 against random 0.818/0.664,
     // 0.868/0.688, 0.824/0.642; with the classes scrambled over the same triplets (SCRAMBLE, a
-    // control that learns nothing of the order): 0.776/0.704, 0.836/0.750, 0.786/0.646. The
-    // better the order is learnt, the worse the features: 600 videos × 6 epochs (held-out 0.80,
-    // 0.74 on seeds 11, 5) 0.836/0.652, 0.768/0.564; lr 1e-3 0.696/0.618, 0.788/0.650, and
-    // 0.530/0.368 on seed 5. Two-digit triplets whose middle frame shows the two digits at each
-    // other's places (commit 7545b0f, removed), where only which digit is where tells a negative:
-    // not learnt on noisy frames in 10 epochs (held-out 0.53), and when learnt on clean ones (20
-    // epochs at lr 1e-3, held-out 0.71) conv3 linear 0.718 against 0.818.
+    // control that learns nothing of the order): 0.776/0.704, 0.836/0.750, 0.786/0.646. More
+    // videos did not change it (held-out 0.74–0.80): 600 × 6 epochs 0.734/0.600, 0.836/0.652,
+    // 0.768/0.564; 1000 × 6 0.826/0.684, 0.814/0.652, 0.820/0.612. Nor did lr 1e-3 (0.696/0.618,
+    // 0.788/0.650, 0.530/0.368) or digits that turn in place (SPEED=0 SPIN=15: 0.832/0.700,
+    // 0.864/0.710, 0.828/0.682, held-out 0.59–0.65). Two-digit triplets whose middle frame
+    // shows the two digits at each other's places (commit 7545b0f, removed), where only which
+    // digit is where tells a negative: not learnt on noisy frames in 10 epochs (held-out 0.53),
+    // and when learnt on clean ones (20 epochs at lr 1e-3, held-out 0.71) conv3 linear 0.718
+    // against 0.818 (seed 7).
 }
 
 #[test]
