@@ -37,3 +37,27 @@ impl Method for Noise {
         Ok(Artifact::Dataset(Arc::new(pipeline_data::noisy(&data, p.sigma, ctx.seed))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Progress;
+    use crate::registry::AnyMethod;
+    use crate::stage_ctx::Input;
+    use pipeline_data::{Dataset, Layout, Split};
+
+    #[test]
+    fn noises_the_images_and_keeps_the_rest() {
+        let split = Split { images: vec![100; 3 * 16], labels: Some(vec![0, 1, 2]), len: 3 };
+        let d = Dataset::new("flat", Layout::image(1, 4, 4), vec![], split.clone(), split);
+        let input = Input { slot: "data", stage: "d".into(), artifact: Artifact::Dataset(Arc::new(d)) };
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = StageCtx::new("n".into(), 5, candle_core::Device::Cpu, dir.path().into(), vec![input], Progress::hidden());
+        let with = [("sigma".to_string(), serde_json::json!(0.5))].into_iter().collect();
+        let Artifact::Dataset(out) = Noise.run_map(&mut ctx, &with).unwrap() else { panic!() };
+        assert_eq!((out.layout, &out.train.labels, out.source.as_str()), (Layout::image(1, 4, 4), &Some(vec![0, 1, 2]), "flat+noise0.5"));
+        assert!(out.train.images.iter().any(|&v| v != 100));
+        let with = [("sigma".to_string(), serde_json::json!(2.0))].into_iter().collect();
+        assert!(Noise.run_map(&mut ctx, &with).unwrap_err().to_string().contains("sigma"));
+    }
+}
