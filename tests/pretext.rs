@@ -438,8 +438,9 @@ fn scattered(data: &pipeline_data::Dataset, side: usize, cells: Option<usize>) -
             // A fixed scatter of offsets (multiplicative hashing of the index).
             let h = (i + salt).wrapping_mul(2654435761) >> 7;
             let (top, left) = (h % (free + 1), (h / (free + 1)) % (free + 1));
-            let g = cells.unwrap_or(1);
-            cell.push((top * g / (free + 1) * g + left * g / (free + 1)) as u32);
+            if let Some(g) = cells {
+                cell.push((top * g / (free + 1) * g + left * g / (free + 1)) as u32);
+            }
             for y in 0..l.height {
                 dst[(top + y) * side + left..][..l.width].copy_from_slice(&src[y * l.width..][..l.width]);
             }
